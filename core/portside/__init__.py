@@ -1,0 +1,55 @@
+"""portside: one service, every serverless cloud.
+
+Write handlers keyed by topic with pydantic models; declare transports as bindings in a startup
+file; pick an adapter (`local`, `aws`, ...) with one value.
+"""
+
+from .app import App, Settlement
+from .bindings import destination, event, http, queue, schedule, subscription
+from .codec import Limits
+from .context import Context
+from .errors import BindingError, HandlerDefinitionError, PortsideError, StartupError
+from .headers import Headers
+from .http import HttpRequest, HttpResponse
+from .message import Message
+from .outcomes import OUTCOMES, Delivery, Outcome, outcome
+from .pipeline import Middleware, Next
+from .publisher import InMemoryPublisher, Publisher, PublishError
+from .result import Error, Result, Status
+from .service import Service
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OUTCOMES",
+    "App",
+    "BindingError",
+    "Context",
+    "Delivery",
+    "Error",
+    "HandlerDefinitionError",
+    "Headers",
+    "HttpRequest",
+    "HttpResponse",
+    "InMemoryPublisher",
+    "Limits",
+    "Message",
+    "Middleware",
+    "Next",
+    "Outcome",
+    "PortsideError",
+    "PublishError",
+    "Publisher",
+    "Result",
+    "Service",
+    "Settlement",
+    "StartupError",
+    "Status",
+    "destination",
+    "event",
+    "http",
+    "outcome",
+    "queue",
+    "schedule",
+    "subscription",
+]

@@ -1,0 +1,19 @@
+"""Exceptions users see; each message says what to do next."""
+
+from __future__ import annotations
+
+
+class PortsideError(Exception):
+    """Base class of every portside exception."""
+
+
+class HandlerDefinitionError(PortsideError, TypeError):
+    """A handler's signature cannot be served (raised at registration, never per message)."""
+
+
+class StartupError(PortsideError):
+    """The app cannot start as configured: unknown adapter, unhandled topic, unsupported binding."""
+
+
+class BindingError(StartupError, ValueError):
+    """A binding declaration is malformed."""

@@ -1,0 +1,166 @@
+"""Turn a user function into a fast `Message -> Result` callable, driven by its signature.
+
+All inspection happens once, at registration; the per-message path is a precompiled closure.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .context import Context, PublishFn
+from .errors import HandlerDefinitionError
+from .message import Message
+from .pipeline import Middleware
+from .result import Error, Result, Status
+
+HandlerFn = Callable[..., Any]
+Invoke = Callable[[Message], "Result[Any]"]
+
+_MESSAGE, _CONTEXT, _BODY = "message", "context", "body"
+_JSON_SCALARS = (dict, list, str, int, float, bool)
+
+
+def validation_errors(exc: ValidationError) -> tuple[Error, ...]:
+    """One Error per failing field, with a dotted field path (`items.0.qty`)."""
+    out = []
+    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+        field = ".".join(str(part) for part in err["loc"]) or None
+        out.append(Error(err["type"], err["msg"], field))
+    return tuple(out)
+
+
+def to_result(value: Any) -> Result[Any]:
+    """Normalise what a handler returned: Result, model, JSON value, bytes or None."""
+    if isinstance(value, Result):
+        return value
+    if value is None:
+        return Result(Status.NO_CONTENT)
+    if isinstance(value, (BaseModel, *_JSON_SCALARS, bytes)):
+        return Result(Status.OK, value)
+    return Result(
+        Status.ERROR,
+        None,
+        (
+            Error(
+                "invalid_response",
+                f"handler returned {type(value).__name__}; return a Result, a pydantic model, "
+                "a JSON value, bytes or None",
+            ),
+        ),
+    )
+
+
+class Handler:
+    """A registered handler: topic, user function, per-handler middleware and its parameter plan."""
+
+    def __init__(self, topic: str, fn: HandlerFn, middleware: Sequence[Middleware] = ()) -> None:
+        self.topic = topic
+        self.fn = fn
+        self.middleware = tuple(middleware)
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.plan, self.body_type = _plan(fn)
+
+    def bind(self, publish: PublishFn) -> Invoke:
+        """The per-message callable, specialised for this signature."""
+        fn = self.fn
+        if self.is_async:
+            from .asyncrun import run_sync
+
+            async_fn = fn
+
+            def fn(*args: Any) -> Any:
+                return run_sync(async_fn(*args))
+
+        validate = self._validator()
+        plan = self.plan
+
+        if plan == (_BODY,):
+
+            def invoke(message: Message) -> Result[Any]:
+                try:
+                    body = validate(message.body)
+                except ValidationError as exc:
+                    return Result(Status.INVALID, None, validation_errors(exc))
+                return to_result(fn(body))
+
+        elif plan == (_BODY, _CONTEXT):
+
+            def invoke(message: Message) -> Result[Any]:
+                try:
+                    body = validate(message.body)
+                except ValidationError as exc:
+                    return Result(Status.INVALID, None, validation_errors(exc))
+                return to_result(fn(body, Context(message, publish)))
+
+        else:
+
+            def invoke(message: Message) -> Result[Any]:
+                args: list[Any] = []
+                for kind in plan:
+                    if kind is _BODY:
+                        try:
+                            args.append(validate(message.body))
+                        except ValidationError as exc:
+                            return Result(Status.INVALID, None, validation_errors(exc))
+                    elif kind is _MESSAGE:
+                        args.append(message)
+                    else:
+                        args.append(Context(message, publish))
+                return to_result(fn(*args))
+
+        return invoke
+
+    def _validator(self) -> Callable[[Any], Any]:
+        body_type = self.body_type
+        if body_type is None or body_type is Any or body_type is object:
+            return _identity
+        if isinstance(body_type, type) and issubclass(body_type, BaseModel):
+            return body_type.model_validate
+        return TypeAdapter(body_type).validate_python
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _plan(fn: HandlerFn) -> tuple[tuple[str, ...], Any]:
+    name = getattr(fn, "__qualname__", repr(fn))
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception as exc:
+        raise HandlerDefinitionError(
+            f"cannot resolve the annotations of handler {name}: {exc}. Import every type its "
+            "signature names at module level."
+        ) from exc
+    plan: list[str] = []
+    body_type: Any = None
+    for param in inspect.signature(fn).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise HandlerDefinitionError(
+                f"handler {name}: *args/**kwargs are not supported; declare a body model, "
+                "a Message or a Context parameter"
+            )
+        annotation = hints.get(param.name, inspect.Parameter.empty)
+        if annotation is Message:
+            plan.append(_MESSAGE)
+        elif annotation is Context:
+            plan.append(_CONTEXT)
+        elif annotation is inspect.Parameter.empty:
+            raise HandlerDefinitionError(
+                f"handler {name}: parameter {param.name!r} has no annotation. Annotate it with a "
+                "pydantic model (the validated body), Message, Context, or Any (the raw body)."
+            )
+        elif body_type is not None:
+            raise HandlerDefinitionError(
+                f"handler {name}: parameters {param.name!r} and an earlier one both claim the "
+                "body. A handler takes at most one body parameter."
+            )
+        else:
+            body_type = annotation
+            plan.append(_BODY)
+    return tuple(plan), body_type

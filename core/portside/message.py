@@ -1,0 +1,138 @@
+"""The neutral inbound/outbound unit: what every adapter turns a native event into."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .headers import EMPTY_HEADERS, Headers
+from .ids import new_id
+
+CORRELATION_HEADER = "x-correlation-id"
+_NO_PARAMS: Mapping[str, str] = {}
+
+
+class Message:
+    """An immutable message: topic, JSON body, headers and where it came from.
+
+    `raw` is the native event (escape hatch); `params` holds HTTP path parameters;
+    `identity` the caller's verified claims when the transport authenticated it;
+    `deadline` a `time.monotonic()` instant by which the platform stops the invocation.
+    """
+
+    __slots__ = (
+        "_attempt",
+        "_body",
+        "_correlation_id",
+        "_deadline",
+        "_headers",
+        "_id",
+        "_identity",
+        "_outcome",
+        "_params",
+        "_raw",
+        "_topic",
+        "_transport",
+    )
+
+    def __init__(
+        self,
+        topic: str,
+        body: Any = None,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        id: str | None = None,
+        correlation_id: str | None = None,
+        transport: str = "direct",
+        raw: Any = None,
+        params: Mapping[str, str] | None = None,
+        identity: Mapping[str, Any] | None = None,
+        deadline: float | None = None,
+        attempt: int = 1,
+    ) -> None:
+        if headers is None:
+            headers = EMPTY_HEADERS
+        elif not isinstance(headers, Headers):
+            headers = Headers(headers)
+        self._topic = topic
+        self._body = body
+        self._headers = headers
+        self._id = id or new_id()
+        self._correlation_id = correlation_id or headers.get(CORRELATION_HEADER) or self._id
+        self._transport = transport
+        self._raw = raw
+        self._params = params or _NO_PARAMS
+        self._identity = identity
+        self._deadline = deadline
+        self._attempt = attempt
+        self._outcome: Any = None
+
+    @property
+    def topic(self) -> str:
+        return self._topic
+
+    @property
+    def body(self) -> Any:
+        return self._body
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def correlation_id(self) -> str:
+        return self._correlation_id
+
+    @property
+    def transport(self) -> str:
+        return self._transport
+
+    @property
+    def raw(self) -> Any:
+        return self._raw
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        return self._params
+
+    @property
+    def identity(self) -> Mapping[str, Any] | None:
+        return self._identity
+
+    @property
+    def deadline(self) -> float | None:
+        return self._deadline
+
+    @property
+    def attempt(self) -> int:
+        return self._attempt
+
+    def replace(self, **changes: Any) -> Message:
+        """A copy with some fields changed (messages are immutable)."""
+        fields = {
+            "topic": self._topic,
+            "body": self._body,
+            "headers": self._headers,
+            "id": self._id,
+            "correlation_id": self._correlation_id,
+            "transport": self._transport,
+            "raw": self._raw,
+            "params": self._params,
+            "identity": self._identity,
+            "deadline": self._deadline,
+            "attempt": self._attempt,
+        }
+        fields.update(changes)
+        copy = Message(**fields)
+        copy._outcome = self._outcome
+        return copy
+
+    def __repr__(self) -> str:
+        return (
+            f"Message(topic={self._topic!r}, id={self._id!r}, "
+            f"correlation_id={self._correlation_id!r}, transport={self._transport!r})"
+        )

@@ -1,0 +1,180 @@
+"""What a handler produces: a neutral status, an optional payload and structured errors."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Any, Generic, TypeVar, Union
+
+T = TypeVar("T")
+
+
+class Status(str, enum.Enum):
+    """The neutral vocabulary; `portside.outcomes.OUTCOMES` says what each means per transport."""
+
+    OK = "ok"
+    CREATED = "created"
+    ACCEPTED = "accepted"
+    NO_CONTENT = "no_content"
+    INVALID = "invalid"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RETRY_LATER = "retry_later"
+    ERROR = "error"
+
+    @property
+    def is_success(self) -> bool:
+        return self in _SUCCESS
+
+
+_SUCCESS = frozenset({Status.OK, Status.CREATED, Status.ACCEPTED, Status.NO_CONTENT})
+
+
+class Error:
+    """One structured problem: a machine code, a human message, and the field it concerns."""
+
+    __slots__ = ("code", "field", "message")
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, str]:
+        data = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            data["field"] = self.field
+        return data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Error) and (self.code, self.message, self.field) == (
+            other.code,
+            other.message,
+            other.field,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.message, self.field))
+
+    def __repr__(self) -> str:
+        return f"Error(code={self.code!r}, message={self.message!r}, field={self.field!r})"
+
+
+ErrorLike = Union[Error, str, tuple[str, str], tuple[str, str, str]]
+
+
+def _errors(items: Iterable[ErrorLike] | ErrorLike | None, default_code: str) -> tuple[Error, ...]:
+    if items is None:
+        return ()
+    if isinstance(items, (str, Error, tuple)):
+        items = [items]  # type: ignore[list-item]
+    out: list[Error] = []
+    for item in items:  # type: ignore[union-attr]
+        if isinstance(item, Error):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(Error(default_code, item))
+        else:
+            out.append(Error(*item))
+    return tuple(out)
+
+
+class Result(Generic[T]):
+    """A handler's outcome. Build one with a constructor: `Result.created(order)`.
+
+    `payload` is any JSON-serialisable value or pydantic model (bytes for binary HTTP bodies,
+    with `content_type`). For HTTP transports, `headers` are extra response headers and
+    `cookies` complete Set-Cookie values; `retry_after` (seconds) becomes Retry-After.
+    """
+
+    __slots__ = ("content_type", "cookies", "errors", "headers", "payload", "retry_after", "status")
+
+    def __init__(
+        self,
+        status: Status,
+        payload: T | None = None,
+        errors: tuple[Error, ...] = (),
+        *,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+        retry_after: int | None = None,
+        cookies: tuple[str, ...] = (),
+    ) -> None:
+        self.status = status
+        self.cookies = cookies
+        self.payload = payload
+        self.errors = errors
+        self.headers = headers
+        self.content_type = content_type
+        self.retry_after = retry_after
+
+    # --- success -------------------------------------------------------------------------
+    @classmethod
+    def ok(cls, payload: T | None = None, **options: Any) -> Result[T]:
+        return cls(Status.OK, payload, **options)
+
+    @classmethod
+    def created(cls, payload: T | None = None, **options: Any) -> Result[T]:
+        return cls(Status.CREATED, payload, **options)
+
+    @classmethod
+    def accepted(cls, payload: T | None = None, **options: Any) -> Result[T]:
+        return cls(Status.ACCEPTED, payload, **options)
+
+    @classmethod
+    def no_content(cls) -> Result[Any]:
+        return cls(Status.NO_CONTENT)
+
+    # --- failure -------------------------------------------------------------------------
+    @classmethod
+    def failure(
+        cls, status: Status, errors: Iterable[ErrorLike] | ErrorLike | None = None, **options: Any
+    ) -> Result[Any]:
+        return cls(status, None, _errors(errors, status.value), **options)
+
+    @classmethod
+    def invalid(cls, errors: Iterable[ErrorLike] | ErrorLike = "invalid input") -> Result[Any]:
+        return cls.failure(Status.INVALID, errors)
+
+    @classmethod
+    def unauthorized(cls, errors: Iterable[ErrorLike] | ErrorLike = "authentication required") -> Result[Any]:
+        return cls.failure(Status.UNAUTHORIZED, errors)
+
+    @classmethod
+    def forbidden(cls, errors: Iterable[ErrorLike] | ErrorLike = "not allowed") -> Result[Any]:
+        return cls.failure(Status.FORBIDDEN, errors)
+
+    @classmethod
+    def not_found(cls, errors: Iterable[ErrorLike] | ErrorLike = "not found") -> Result[Any]:
+        return cls.failure(Status.NOT_FOUND, errors)
+
+    @classmethod
+    def conflict(cls, errors: Iterable[ErrorLike] | ErrorLike = "conflict") -> Result[Any]:
+        return cls.failure(Status.CONFLICT, errors)
+
+    @classmethod
+    def too_large(cls, errors: Iterable[ErrorLike] | ErrorLike = "payload too large") -> Result[Any]:
+        return cls.failure(Status.TOO_LARGE, errors)
+
+    @classmethod
+    def retry(
+        cls, errors: Iterable[ErrorLike] | ErrorLike = "try again later", *, after: int | None = None
+    ) -> Result[Any]:
+        """Transient failure: queued messages are redelivered, HTTP callers get 503."""
+        return cls.failure(Status.RETRY_LATER, errors, retry_after=after)
+
+    @classmethod
+    def error(cls, errors: Iterable[ErrorLike] | ErrorLike = "internal error") -> Result[Any]:
+        return cls.failure(Status.ERROR, errors)
+
+    @property
+    def is_success(self) -> bool:
+        return self.status.is_success
+
+    def __repr__(self) -> str:
+        return f"Result({self.status.value}, payload={self.payload!r}, errors={list(self.errors)!r})"

@@ -1,0 +1,139 @@
+"""HTTP routing over a segment tree: cost grows with path depth, never with the route count.
+
+Templates: `/orders`, `/orders/{id}`, `/files/{path+}` (greedy: one or more trailing segments).
+Static segments beat parameters, parameters beat greedy tails. `/x` and `/x/` are the same path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import BindingError
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    topic: str
+
+
+class _Node:
+    __slots__ = ("greedy", "greedy_name", "param", "param_name", "routes", "static")
+
+    def __init__(self) -> None:
+        self.static: dict[str, _Node] = {}
+        self.param: _Node | None = None
+        self.param_name: str | None = None
+        self.greedy: dict[str, Route] = {}
+        self.greedy_name: str | None = None
+        self.routes: dict[str, Route] = {}
+
+
+def split_path(path: str) -> list[str]:
+    return [segment for segment in path.split("/") if segment]
+
+
+class Router:
+    """Maps (method, path) to a Route plus path parameters."""
+
+    def __init__(self) -> None:
+        self._root = _Node()
+
+    def add(self, method: str, template: str, topic: str) -> Route:
+        method = method.upper()
+        route = Route(method, template, topic)
+        node = self._root
+        segments = split_path(template)
+        for index, segment in enumerate(segments):
+            if segment.startswith("{") and segment.endswith("}"):
+                name = segment[1:-1]
+                if name.endswith("+"):
+                    if index != len(segments) - 1:
+                        raise BindingError(f"{template}: a greedy {{{name}}} must be the last segment")
+                    return self._put(node.greedy, route, node, "greedy_name", name[:-1])
+                if not name.isidentifier():
+                    raise BindingError(f"{template}: {segment} is not a valid parameter name")
+                if node.param is None:
+                    node.param, node.param_name = _Node(), name
+                elif node.param_name != name:
+                    raise BindingError(
+                        f"{template}: parameter {{{name}}} clashes with {{{node.param_name}}} "
+                        "at the same position of another route; use one name"
+                    )
+                node = node.param
+            elif "{" in segment or "}" in segment:
+                raise BindingError(f"{template}: a parameter must be a whole segment, like /{{id}}")
+            else:
+                node = node.static.setdefault(segment, _Node())
+        return self._put(node.routes, route, node, None, None)
+
+    @staticmethod
+    def _put(
+        table: dict[str, Route], route: Route, node: _Node, name_attr: str | None, name: str | None
+    ) -> Route:
+        if route.method in table:
+            raise BindingError(
+                f"{route.method} {route.template} is bound twice "
+                f"(to {table[route.method].topic!r} and {route.topic!r})"
+            )
+        if name_attr is not None:
+            current = getattr(node, name_attr)
+            if current is not None and current != name:
+                raise BindingError(f"{route.template}: greedy parameter name clashes with {current}")
+            setattr(node, name_attr, name)
+        table[route.method] = route
+        return route
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], tuple[str, ...]]:
+        """(route, params, allowed). No route and empty `allowed`: 404; non-empty: 405."""
+        segments = split_path(path)
+        candidates: list[tuple[dict[str, Route], dict[str, str]]] = []
+        self._collect(self._root, segments, 0, {}, candidates)
+        method = method.upper()
+        for table, params in candidates:
+            route = table.get(method) or (table.get("GET") if method == "HEAD" else None)
+            if route is not None:
+                return route, params, ()
+        allowed: set[str] = set()
+        for table, _ in candidates:
+            allowed.update(table)
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        return None, {}, tuple(sorted(allowed))
+
+    def _collect(
+        self,
+        node: _Node,
+        segments: list[str],
+        index: int,
+        params: dict[str, str],
+        out: list[tuple[dict[str, Route], dict[str, str]]],
+    ) -> None:
+        """Every route table the path reaches, most specific first (usually exactly one)."""
+        if index == len(segments):
+            if node.routes:
+                out.append((node.routes, params))
+            return
+        segment = segments[index]
+        child = node.static.get(segment)
+        if child is not None:
+            self._collect(child, segments, index + 1, params, out)
+        if node.param is not None and node.param_name is not None:
+            self._collect(
+                node.param, segments, index + 1, {**params, node.param_name: segment}, out
+            )
+        if node.greedy and node.greedy_name is not None:
+            out.append((node.greedy, {**params, node.greedy_name: "/".join(segments[index:])}))
+
+    def routes(self) -> list[Route]:
+        found: list[Route] = []
+        stack = [self._root]
+        while stack:
+            node = stack.pop()
+            found.extend(node.routes.values())
+            found.extend(node.greedy.values())
+            stack.extend(node.static.values())
+            if node.param is not None:
+                stack.append(node.param)
+        return found

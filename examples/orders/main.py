@@ -1,0 +1,29 @@
+"""Startup file: the only place that knows about transports and the cloud.
+
+Run locally:   portside run examples/orders/main.py      (or `make run`)
+On Lambda:     set the handler to `main.handler` and PORTSIDE_ADAPTER=aws (or adapter="aws").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from service import service  # noqa: E402
+
+from portside import App, destination, http, queue  # noqa: E402
+
+app = App(
+    service,
+    [
+        http("POST /orders", "orders.create"),
+        http("GET /orders/{id}", "orders.get"),
+        http("POST /orders/{id}/cancel", "orders.cancel"),
+        queue("orders-inbox", "orders.create", dead_letter=os.environ.get("ORDERS_DLQ")),
+        destination("orders.created", os.environ.get("ORDERS_EVENTS_TARGET", "orders-events")),
+    ],
+    adapter="local",
+)
+handler = app.entry_point
