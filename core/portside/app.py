@@ -321,14 +321,21 @@ class App:
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         """Route, decode, dispatch and render one HTTP request. Never raises."""
         try:
-            message = self._http_message(request)
+            message = self.http_message(request)
         except Exception as exc:  # a defect in an adapter's request: still answer cleanly
             message = Message("", None, id=request.id, transport=request.transport)
             message._outcome = _crashed(message, exc)
         result = self.dispatch(message)
         return self.render_http(result, message, head=request.method.upper() == "HEAD")
 
-    def _http_message(self, request: HttpRequest) -> Message:
+    def http_message(self, request: HttpRequest) -> Message:
+        """Route and decode an HTTP request into the Message its handler will get.
+
+        The body rule: when the JSON body is an object (or absent), the handler's body is one
+        object built from the query parameters, then the body's fields, then the path parameters,
+        later ones winning (repeated query keys give lists). Any other body (a list, text) is
+        passed as is; path parameters are always on `Message.params` too.
+        """
         path = request.path
         for prefix in self.base_paths:
             if path == prefix or path.startswith(prefix + "/"):

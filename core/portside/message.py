@@ -9,6 +9,9 @@ from .headers import EMPTY_HEADERS, Headers
 from .ids import new_id
 
 CORRELATION_HEADER = "x-correlation-id"
+# Transports that carry attributes (SQS/SNS message attributes, Pub/Sub attributes, ...) name the
+# topic in this attribute; it wins over the binding's topic.
+TOPIC_HEADER = "portside-topic"
 _NO_PARAMS: Mapping[str, str] = {}
 
 

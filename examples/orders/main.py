@@ -7,13 +7,10 @@ On Lambda:     set the handler to `main.handler` and PORTSIDE_ADAPTER=aws (or ad
 from __future__ import annotations
 
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from service import service
 
-from service import service  # noqa: E402
-
-from portside import App, destination, http, queue  # noqa: E402
+from portside import App, destination, http, queue
 
 app = App(
     service,

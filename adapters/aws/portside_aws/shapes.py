@@ -1,0 +1,52 @@
+"""The contract every event-shape module follows, and the ordered list of shapes.
+
+An HTTP shape module defines:
+    KIND = "http"
+    matches(event) -> bool
+    to_request(event, context, settings) -> portside.HttpRequest       (native -> neutral)
+    to_response(response: portside.HttpResponse, event) -> dict       (neutral -> native)
+
+A record shape module defines:
+    KIND = "records"
+    matches(event) -> bool
+    to_batch(app, event, context) -> Batch                             (native -> neutral)
+    to_response(settlements, batch) -> dict | None                     (neutral -> native;
+        raise DeliveryFailed where the source has no partial-batch report)
+
+All of them are pure: no I/O, no dispatching. `entry.py` does the dispatching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from portside import Message
+
+
+@dataclass
+class Batch:
+    """The Messages of one invocation, in record order, plus how to settle them."""
+
+    messages: list[Message]
+    ordered: bool = False
+    dead_letter: str | None = None
+    record_ids: list[str] = field(default_factory=list)  # the id each source reports failures by
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def lambda_request_id(context: Any) -> str | None:
+    return getattr(context, "aws_request_id", None)
+
+
+def lambda_deadline(context: Any) -> float | None:
+    """`Message.deadline` from the Lambda context's remaining time."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    from portside.app import monotonic_deadline
+
+    try:
+        return monotonic_deadline(float(remaining()))
+    except Exception:
+        return None
