@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 from .errors import BindingError
 
@@ -80,10 +80,10 @@ class DestinationBinding:
         return self.target
 
 
-Binding = Union[
-    HttpBinding, QueueBinding, SubscriptionBinding, ScheduleBinding, EventBinding, DestinationBinding
-]
-InboundBinding = Union[HttpBinding, QueueBinding, SubscriptionBinding, ScheduleBinding, EventBinding]
+Binding = (
+    HttpBinding | QueueBinding | SubscriptionBinding | ScheduleBinding | EventBinding | DestinationBinding
+)
+InboundBinding = HttpBinding | QueueBinding | SubscriptionBinding | ScheduleBinding | EventBinding
 
 
 def _check_topic(topic: str, what: str) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Union
 
-HeaderSource = Union[Mapping[str, str], Iterable[tuple[str, str]], None]
+
+HeaderSource = Mapping[str, str] | Iterable[tuple[str, str]] | None
 
 
 class Headers(Mapping[str, str]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -65,16 +65,16 @@ class Error:
         return f"Error(code={self.code!r}, message={self.message!r}, field={self.field!r})"
 
 
-ErrorLike = Union[Error, str, tuple[str, str], tuple[str, str, str]]
+ErrorLike = Error | str | tuple[str, str] | tuple[str, str, str]
 
 
 def _errors(items: Iterable[ErrorLike] | ErrorLike | None, default_code: str) -> tuple[Error, ...]:
     if items is None:
         return ()
     if isinstance(items, (str, Error, tuple)):
-        items = [items]  # type: ignore[list-item]
+        items = [items]
     out: list[Error] = []
-    for item in items:  # type: ignore[union-attr]
+    for item in items:
         if isinstance(item, Error):
             out.append(item)
         elif isinstance(item, str):

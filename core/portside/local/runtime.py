@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import queue as queue_module
 import threading
 import time
@@ -206,7 +205,7 @@ class LocalRuntime:
         thread.start()
         self.queue.start()
         try:
-            yield server.server_address[0], server.server_address[1]
+            yield _address(server)
         finally:
             server.shutdown()
             server.server_close()
@@ -224,7 +223,7 @@ class LocalRuntime:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
-        bound_host, bound_port = server.server_address[0], server.server_address[1]
+        bound_host, bound_port = _address(server)
         logs.log(20, f"serving {self.app.service.name} on http://{bound_host}:{bound_port} "
                      "(Ctrl-C to stop)", adapter="local")
         try:
@@ -247,6 +246,11 @@ class LocalRuntime:
         server.daemon_threads = True
         self._server = server
         return server
+
+
+def _address(server: ThreadingHTTPServer) -> tuple[str, int]:
+    host, port = server.server_address[:2]
+    return (host.decode() if isinstance(host, bytes) else str(host)), int(port)
 
 
 def _json(status: int, payload: Any, correlation_id: str | None = None) -> HttpResponse:
@@ -302,4 +306,4 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass
 
 
-__all__ = ["LocalPublisher", "LocalQueue", "LocalRuntime", "json"]
+__all__ = ["LocalPublisher", "LocalQueue", "LocalRuntime"]

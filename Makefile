@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test check lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## serve examples/orders on http://127.0.0.1:8000 (Ctrl-C stops)
+	$(BIN)/portside run examples/orders/main.py
+
+test: $(STAMP) check pytest  ## lint, type-check and run the whole suite
+
+check: lint typecheck
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy core/portside
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## benchmarks (ratios against hand-written handlers and peers)
+	$(BIN)/python bench/core_dispatch.py
+	$(BIN)/python bench/aws_lambda.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
