@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-
 HeaderSource = Mapping[str, str] | Iterable[tuple[str, str]] | None
 
 

@@ -40,6 +40,23 @@ def _formatter_class() -> type[logging.Formatter]:
     return JsonFormatter
 
 
+def _stderr_handler_class() -> type[logging.Handler]:
+    import logging
+
+    class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+        """Writes to whatever sys.stderr is at emit time (test runners and hosts swap it)."""
+
+        @property
+        def stream(self) -> Any:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, value: Any) -> None:
+            pass
+
+    return StderrHandler
+
+
 def get_logger(name: str = LOGGER_NAME) -> logging.Logger:
     """The portside logger; configured once with a JSON handler unless the user configured one."""
     import logging
@@ -50,7 +67,7 @@ def get_logger(name: str = LOGGER_NAME) -> logging.Logger:
         _configured = True
         root = logging.getLogger(LOGGER_NAME)
         if not root.handlers:
-            handler = logging.StreamHandler(sys.stderr)
+            handler = _stderr_handler_class()()
             handler.setFormatter(_formatter_class()())
             root.addHandler(handler)
             root.propagate = False

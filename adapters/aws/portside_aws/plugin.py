@@ -36,7 +36,7 @@ def portside_entry_point(app: App) -> Any:
 def portside_publisher(app: App) -> Publisher:
     from .publisher import AwsPublisher
 
-    return AwsPublisher()
+    return AwsPublisher.for_app(app)
 
 
 @hookimpl

@@ -1,0 +1,342 @@
+"""Outbound publishing on AWS: the target string picks SNS, SQS or EventBridge.
+
+    destination("orders.created", "arn:aws:sns:eu-west-1:123456789012:orders-events")
+    destination("orders.audit",   "arn:aws:sqs:eu-west-1:123456789012:orders-audit.fifo")
+    destination("orders.audit",   "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-audit")
+    destination("orders.shipped", "arn:aws:events:eu-west-1:123456789012:event-bus/orders")
+
+boto3 is imported on the first publish, never before: a cold start that publishes nothing does
+not pay for it. Clients are created once per (AWS service, region) and reused by every later
+invocation of the warm Lambda. The endpoint and credentials follow boto3's normal resolution
+(so `AWS_ENDPOINT_URL` points it at moto or LocalStack); the region is the target's own (from
+its ARN or queue URL), else `AWS_REGION` / `AWS_DEFAULT_REGION`.
+
+Every SNS/SQS message carries the topic (`portside-topic`) and the correlation id
+(`x-correlation-id`) as String message attributes, followed by the message's other headers,
+within the 10-attribute limit. EventBridge has no attributes: the topic is the event's
+`detail-type`, its source is `portside.<service>`, its `detail` the body.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import to_json
+
+from portside import Message, PublishError, logs
+from portside.message import CORRELATION_HEADER, TOPIC_HEADER
+
+if TYPE_CHECKING:
+    from portside import App
+
+GROUP_HEADER = "message-group-id"
+MAX_ATTRIBUTES = 10  # SQS (and SNS when delivering to SQS) refuse more per message
+_OUR_PREFIXES = ("portside-", "x-portside-")
+_ATTRIBUTE_NAME = re.compile(r"^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$")
+_RESERVED_ATTRIBUTE = re.compile(r"^(aws|amazon)\.", re.IGNORECASE)
+_FIFO_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # SQS/SNS MessageGroupId & MessageDeduplicationId
+_SQS_HOST = re.compile(r"^(?:sqs[.-]([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.(?:amazonaws\.com(?:\.cn)?|api\.aws)$")
+_EXAMPLE = "arn:aws:sns:<region>:<account>:<topic>"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed destination: which AWS service, in which region, at which address."""
+
+    service: str  # "sns" | "sqs" | "events"
+    address: str  # topic ARN | queue ARN or URL | event bus ARN
+    region: str | None
+    fifo: bool = False
+
+    @property
+    def is_queue_url(self) -> bool:
+        return self.service == "sqs" and not self.address.startswith("arn:")
+
+
+def parse_target(target: str) -> Target:
+    """Interpret a destination string; raise ValueError saying what is accepted."""
+    if target.startswith("arn:"):
+        parts = target.split(":", 5)
+        if len(parts) == 6 and all(parts[2:6]):
+            _, _, service, region, _, resource = parts
+            if service == "sns" and "/" not in resource:
+                return Target("sns", target, region, resource.endswith(".fifo"))
+            if service == "sqs" and "/" not in resource:
+                return Target("sqs", target, region, resource.endswith(".fifo"))
+            if service == "events" and resource.startswith("event-bus/") and resource[10:]:
+                return Target("events", target, region)
+    elif target.startswith(("https://", "http://")):
+        host, _, path = target.split("://", 1)[1].partition("/")
+        segments = [s for s in path.split("/") if s]
+        if len(segments) == 2:
+            match = _SQS_HOST.match(host.split(":", 1)[0].lower())
+            region = (match.group(1) or match.group(2)) if match else None
+            return Target("sqs", target, region, segments[1].endswith(".fifo"))
+    raise ValueError(
+        f"{target!r} is not an AWS destination. Use an SNS topic ARN "
+        "(arn:aws:sns:<region>:<account>:<topic>), an SQS queue ARN or URL "
+        "(arn:aws:sqs:<region>:<account>:<queue>, https://sqs.<region>.amazonaws.com/<account>/"
+        "<queue>) or an EventBridge bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)"
+    )
+
+
+def target_problems(app: App) -> list[str]:
+    """Destination and dead-letter targets of `app` that the AWS publisher cannot use."""
+    named: list[tuple[str, str]] = []
+    for binding in app.bindings:
+        if binding.kind == "destination":
+            named.append((f"destination({binding.topic!r}, ...)", binding.target))  # type: ignore[union-attr]
+        elif getattr(binding, "dead_letter", None):
+            named.append((f"{binding.kind}({binding.name!r}, dead_letter=...)", binding.dead_letter))  # type: ignore[union-attr]
+    if app.dead_letter_target:
+        named.append(("App(dead_letter=...)", app.dead_letter_target))
+    problems = []
+    for where, target in named:
+        try:
+            parse_target(target)
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+    return problems
+
+
+class _Sdk:
+    """boto3 and botocore, imported on first use."""
+
+    def __init__(self) -> None:
+        import boto3.session
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        self.Session = boto3.session.Session
+        self.Config = Config
+        self.ClientError = ClientError
+        self.BotoCoreError = BotoCoreError
+
+
+class AwsPublisher:
+    """The `Publisher` of the aws adapter. Thread-safe; one instance per app.
+
+    `source` is the EventBridge source of published events. `session` (a boto3 Session) and
+    `config` (a botocore Config) override how clients are built, e.g. for a named profile.
+    """
+
+    def __init__(self, source: str = "portside", *, session: Any = None, config: Any = None) -> None:
+        self.source = source
+        self._session = session
+        self._config = config
+        self._sdk: _Sdk | None = None
+        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._targets: dict[str, Target] = {}
+        self._queue_urls: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_app(cls, app: App) -> AwsPublisher:
+        """The app's publisher; logs (once, at cold start) targets it will not be able to use."""
+        problems = target_problems(app)
+        if problems:
+            logs.log(30, "unusable AWS publishing targets; publishing to them will fail",
+                     adapter="aws", problems=problems)
+        return cls(source=f"portside.{app.service.name}")
+
+    # ------------------------------------------------------------------ Publisher
+    def publish(self, message: Message, target: str | None) -> None:
+        if target is None:
+            raise PublishError(
+                f"nowhere to publish topic {message.topic!r}: add "
+                f'destination("{message.topic}", "{_EXAMPLE}") (or an SQS queue / EventBridge '
+                "bus ARN) to the bindings in your startup file"
+            )
+        parsed = self._target(target)
+        body = _json(message, target)
+        sdk = self._sdk or self._load_sdk()
+        try:
+            if parsed.service == "sns":
+                self._publish_sns(parsed, message, body)
+            elif parsed.service == "sqs":
+                self._publish_sqs(parsed, message, body)
+            else:
+                self._publish_events(parsed, message, body)
+        except sdk.ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = error.get("Code") or "Unknown"
+            detail = error.get("Message") or ""
+            raise PublishError(
+                f"publishing {message.topic!r} to {target} failed: AWS error {code}"
+                + (f": {detail}" if detail else "")
+            ) from None
+        except sdk.BotoCoreError as exc:
+            raise PublishError(
+                f"publishing {message.topic!r} to {target} failed: {type(exc).__name__}: {exc}"
+            ) from None
+
+    # ------------------------------------------------------------------ services
+    def _publish_sns(self, target: Target, message: Message, body: str) -> None:
+        params: dict[str, Any] = {
+            "TopicArn": target.address,
+            "Message": body,
+            "MessageAttributes": _attributes(message, target.address),
+        }
+        if target.fifo:
+            params.update(_fifo_ids(message))
+        self._client("sns", target.region).publish(**params)
+
+    def _publish_sqs(self, target: Target, message: Message, body: str) -> None:
+        params: dict[str, Any] = {
+            "QueueUrl": self._queue_url(target),
+            "MessageBody": body,
+            "MessageAttributes": _attributes(message, target.address),
+        }
+        if target.fifo:
+            params.update(_fifo_ids(message))
+        self._client("sqs", target.region).send_message(**params)
+
+    def _publish_events(self, target: Target, message: Message, body: str) -> None:
+        if not body.startswith("{"):
+            raise PublishError(
+                f"publishing {message.topic!r} to {target.address} failed: EventBridge delivers "
+                "only events whose detail is a JSON object; publish a model or a dict"
+            )
+        response = self._client("events", target.region).put_events(
+            Entries=[{
+                "EventBusName": target.address,
+                "Source": self.source,
+                "DetailType": message.topic,
+                "Detail": body,
+            }]
+        )
+        if response.get("FailedEntryCount"):
+            entry = (response.get("Entries") or [{}])[0]
+            raise PublishError(
+                f"publishing {message.topic!r} to {target.address} failed: AWS error "
+                f"{entry.get('ErrorCode') or 'Unknown'}: {entry.get('ErrorMessage') or ''}".rstrip(": ")
+            )
+
+    # ------------------------------------------------------------------ plumbing
+    def _target(self, target: str) -> Target:
+        parsed = self._targets.get(target)
+        if parsed is None:
+            try:
+                parsed = parse_target(target)
+            except ValueError as exc:
+                raise PublishError(str(exc)) from None
+            self._targets[target] = parsed
+        return parsed
+
+    def _load_sdk(self) -> _Sdk:
+        with self._lock:
+            if self._sdk is None:
+                try:
+                    self._sdk = _Sdk()
+                except ImportError:
+                    raise PublishError(
+                        "publishing on AWS needs boto3 (present on Lambda's Python runtimes); "
+                        "install it with: pip install 'portside[aws-publish]'"
+                    ) from None
+            return self._sdk
+
+    def _client(self, service: str, region: str | None) -> Any:
+        key = (service, region)
+        client = self._clients.get(key)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = self._new_client(service, region)
+                    self._clients[key] = client
+        return client
+
+    def _new_client(self, service: str, region: str | None) -> Any:
+        sdk = self._sdk or self._load_sdk()
+        if self._session is None:
+            self._session = sdk.Session()
+        config = self._config or sdk.Config(
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=5,
+            read_timeout=10,
+            user_agent_extra="portside",
+        )
+        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        return self._session.client(service, region_name=region, config=config)
+
+    def _queue_url(self, target: Target) -> str:
+        if target.is_queue_url:
+            return target.address
+        url = self._queue_urls.get(target.address)
+        if url is None:
+            _, _, _, _, account, name = target.address.split(":", 5)
+            response = self._client("sqs", target.region).get_queue_url(
+                QueueName=name, QueueOwnerAWSAccountId=account
+            )
+            url = self._queue_urls[target.address] = response["QueueUrl"]
+        return url
+
+
+def _json(message: Message, target: str) -> str:
+    try:
+        return to_json(message.body).decode()
+    except Exception as exc:
+        raise PublishError(
+            f"publishing {message.topic!r} to {target} failed: the body cannot be serialised "
+            f"to JSON: {exc}"
+        ) from None
+
+
+def _attributes(message: Message, target: str) -> dict[str, dict[str, str]]:
+    """Topic and correlation id first, then portside's own headers, then the rest, up to 10."""
+    pairs: list[tuple[str, str]] = []
+    if message.topic:
+        pairs.append((TOPIC_HEADER, message.topic))
+    pairs.append((CORRELATION_HEADER, message.correlation_id))
+    ours: list[tuple[str, str]] = []
+    theirs: list[tuple[str, str]] = []
+    unusable: list[str] = []
+    for name, value in message.headers.items():
+        if name in (TOPIC_HEADER, CORRELATION_HEADER):
+            continue
+        if not value or not _ATTRIBUTE_NAME.match(name) or _RESERVED_ATTRIBUTE.match(name):
+            unusable.append(name)
+        else:
+            (ours if name.startswith(_OUR_PREFIXES) else theirs).append((name, value))
+    pairs += ours + theirs
+    dropped = unusable + [name for name, _ in pairs[MAX_ATTRIBUTES:]]
+    if dropped:
+        logs.log(
+            30,
+            "headers not sent as message attributes (AWS allows 10 per message, named with "
+            "letters, digits, '-', '_' and '.', with a non-empty value)",
+            correlation_id=message.correlation_id,
+            topic=message.topic,
+            target=target,
+            dropped=dropped,
+        )
+    return {name: {"DataType": "String", "StringValue": value} for name, value in pairs[:MAX_ATTRIBUTES]}
+
+
+def _fifo_ids(message: Message) -> dict[str, str]:
+    group = message.headers.get(GROUP_HEADER) or message.topic or "portside"
+    return {"MessageGroupId": _fifo_id(group), "MessageDeduplicationId": _fifo_id(message.id)}
+
+
+def _fifo_id(value: str) -> str:
+    """Ids AWS accepts (1-128 printable ASCII characters); others become their SHA-256."""
+    if _FIFO_ID.match(value):
+        return value
+    import hashlib
+
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+__all__ = [
+    "GROUP_HEADER",
+    "MAX_ATTRIBUTES",
+    "AwsPublisher",
+    "PublishError",
+    "Target",
+    "parse_target",
+    "target_problems",
+]

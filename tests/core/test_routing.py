@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from portside import BindingError
+from portside.routing import Router
+
+
+@pytest.fixture
+def router() -> Router:
+    r = Router()
+    r.add("POST", "/orders", "create")
+    r.add("GET", "/orders/{id}", "get")
+    r.add("POST", "/orders/{id}/cancel", "cancel")
+    r.add("GET", "/orders/export", "export")
+    r.add("GET", "/files/{path+}", "files")
+    return r
+
+
+def test_static_beats_parameter(router: Router) -> None:
+    assert router.match("GET", "/orders/export")[0].topic == "export"  # type: ignore[union-attr]
+    route, params, _ = router.match("GET", "/orders/42")
+    assert route is not None and route.topic == "get" and params == {"id": "42"}
+
+
+def test_trailing_slash_and_double_slash_match(router: Router) -> None:
+    for path in ("/orders/", "/orders", "//orders"):
+        assert router.match("POST", path)[0] is not None
+
+
+def test_greedy_tail(router: Router) -> None:
+    route, params, _ = router.match("GET", "/files/a/b/c.txt")
+    assert route is not None and params == {"path": "a/b/c.txt"}
+    assert router.match("GET", "/files")[0] is None
+
+
+def test_wrong_method_lists_allowed(router: Router) -> None:
+    route, _, allowed = router.match("DELETE", "/orders/1")
+    assert route is None and allowed == ("GET", "HEAD")
+    assert router.match("GET", "/nowhere") == (None, {}, ())
+
+
+def test_head_falls_back_to_get(router: Router) -> None:
+    assert router.match("HEAD", "/orders/1")[0].topic == "get"  # type: ignore[union-attr]
+
+
+def test_conflicts_are_startup_errors() -> None:
+    r = Router()
+    r.add("GET", "/a/{id}", "x")
+    with pytest.raises(BindingError, match="bound twice"):
+        r.add("GET", "/a/{id}/", "y")
+    with pytest.raises(BindingError, match="clashes"):
+        r.add("POST", "/a/{key}", "y")
+    with pytest.raises(BindingError, match="last segment"):
+        r.add("GET", "/b/{rest+}/c", "y")
+
+
+def test_cost_does_not_grow_with_route_count() -> None:
+    def time_match(count: int) -> float:
+        r = Router()
+        for i in range(count):
+            r.add("GET", f"/resource{i}/{{id}}", f"t{i}")
+        path = f"/resource{count - 1}/abc"
+        best = float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(2000):
+                r.match("GET", path)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = time_match(10), time_match(5000)
+    # A linear scan would be ~500x slower; a tree stays flat (generous bound for noisy machines).
+    assert large < small * 3
