@@ -23,6 +23,8 @@ from ..message import Message
 from ..outcomes import Delivery
 
 INTERNAL_PREFIX = "/_portside/"
+# Where the local queue parks poison messages when the app configures no dead-letter target.
+LOCAL_DEAD_LETTERS = "local:dead-letters"
 
 
 def _describe(message: Message, target: str | None = None) -> dict[str, Any]:
@@ -71,6 +73,7 @@ class LocalQueue:
         self._items: queue_module.Queue[Message | None] = queue_module.Queue()
         self._worker: threading.Thread | None = None
         self.settled: list[tuple[Message, Settlement]] = []
+        self.dead_letter_target = app.dead_letter_target or LOCAL_DEAD_LETTERS
 
     def start(self) -> None:
         if self._worker is None:
@@ -93,11 +96,11 @@ class LocalQueue:
     def deliver_now(self, message: Message) -> Settlement:
         """Deliver with the queue's retry policy, in the calling thread."""
         while True:
-            settlement = self.app.deliver(message)
+            settlement = self.app.deliver(message, dead_letter=self.dead_letter_target)
             if not settlement.retry:
                 break
             if message.attempt >= self.max_attempts:
-                self.app.dead_letter(message, settlement.result)
+                self.app.dead_letter(message, settlement.result, self.dead_letter_target)
                 settlement = Settlement(Delivery.DEAD_LETTER, settlement.result)
                 break
             time.sleep(self.backoff * 2 ** (message.attempt - 1))

@@ -1,0 +1,91 @@
+"""Application Load Balancer events (Lambda target groups).
+
+The target group's multi-value headers setting decides both directions: with it on, the event
+carries only `multiValue*` maps and the response must use `multiValueHeaders` (the ALB ignores
+`headers`); with it off, only `headers` exist. Query strings arrive still URL-encoded. The ALB
+rejects responses with unknown keys or a non-string body (502).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from portside import HttpRequest, HttpResponse
+
+from . import http_common as common
+from .settings import AwsSettings
+from .shapes import lambda_deadline, lambda_request_id
+
+KIND = "http"
+_SET_COOKIE = "set-cookie"
+
+
+def matches(event: dict[str, Any]) -> bool:
+    context = event.get("requestContext")
+    return isinstance(context, dict) and "elb" in context
+
+
+def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
+    """No identity: an ALB's own authentication arrives as `x-amzn-oidc-*` headers."""
+    return HttpRequest(
+        method=common.text(event.get("httpMethod")).upper(),
+        path=common.path(event.get("path")),
+        headers=common.headers(event.get("headers"), event.get("multiValueHeaders")),
+        query=common.query(
+            event.get("queryStringParameters"),
+            event.get("multiValueQueryStringParameters"),
+            decode=True,
+        ),
+        body=common.request_body(event),
+        id=lambda_request_id(context),
+        deadline=lambda_deadline(context),
+        transport="aws-alb",
+        raw=event,
+    )
+
+
+def to_response(response: HttpResponse, event: dict[str, Any]) -> dict[str, Any]:
+    headers, cookies = common.split_cookies(response)
+    body, is_base64 = common.response_body(response)
+    native: dict[str, Any] = {
+        "statusCode": response.status,
+        "statusDescription": status_description(response.status),
+    }
+    if "multiValueHeaders" in event:
+        multi = {name: [value] for name, value in headers.items()}
+        if cookies:
+            multi[_SET_COOKIE] = cookies
+        native["multiValueHeaders"] = multi
+    else:
+        native["headers"] = {**headers, **_single_value_cookies(cookies)}
+    native["body"] = body
+    native["isBase64Encoded"] = is_base64
+    return native
+
+
+def status_description(status: int) -> str:
+    """The status line the ALB sends, e.g. "200 OK"."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def _single_value_cookies(cookies: list[str]) -> dict[str, str]:
+    """Without multi-value headers a name holds one value, so each further cookie goes under a
+    differently cased `set-cookie` (the long-standing workaround of WSGI-on-Lambda adapters).
+    Enabling multi-value headers on the target group is the reliable fix."""
+    return {_case_variant(_SET_COOKIE, index): cookie for index, cookie in enumerate(cookies)}
+
+
+def _case_variant(name: str, number: int) -> str:
+    """`name` with its n-th letter upper-cased where bit n of `number` is set (0: unchanged)."""
+    out: list[str] = []
+    bit = 0
+    for char in name:
+        if char.isalpha():
+            char = char.upper() if number >> bit & 1 else char
+            bit += 1
+        out.append(char)
+    return "".join(out)

@@ -1,0 +1,95 @@
+"""API Gateway REST API events (Lambda proxy integration, payload format 1.0).
+
+`path` is relative to the stage (`requestContext.path` is not), and the multi-value maps keep
+repeated headers and query values. API Gateway answers 502 when a response carries keys it does
+not know, so the response has exactly the five keys of the format, cookies in
+`multiValueHeaders["Set-Cookie"]`. Binary responses reach clients decoded only when the API
+lists their media type in `binaryMediaTypes`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portside import HttpRequest, HttpResponse
+
+from . import http_common as common
+from .settings import AwsSettings
+from .shapes import lambda_deadline, lambda_request_id
+
+KIND = "http"
+
+# Not a proxied request, though it has `httpMethod`: WebSocket routes, ALB targets.
+_OTHER_CONTEXTS = ("elb", "connectionId", "eventType")
+# Authorizer fields API Gateway adds itself; the rest is a Lambda authorizer's context.
+_AUTHORIZER_OWN = frozenset({"principalId", "integrationLatency", "claims", "scopes"})
+_IAM_FIELDS = (
+    "accessKey",
+    "accountId",
+    "caller",
+    "user",
+    "userArn",
+    "principalOrgId",
+    "cognitoIdentityId",
+    "cognitoIdentityPoolId",
+    "cognitoAuthenticationType",
+    "cognitoAuthenticationProvider",
+)
+
+
+def matches(event: dict[str, Any]) -> bool:
+    """`methodArn` marks an authorizer request; no `requestContext`, a Bedrock agent event."""
+    context = event.get("requestContext")
+    return (
+        "httpMethod" in event
+        and "methodArn" not in event
+        and isinstance(context, dict)
+        and not any(key in context for key in _OTHER_CONTEXTS)
+    )
+
+
+def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
+    ctx = common.mapping(event.get("requestContext"))
+    return HttpRequest(
+        method=common.text(event.get("httpMethod")).upper(),
+        path=common.path(event.get("path")),
+        headers=common.headers(event.get("headers"), event.get("multiValueHeaders")),
+        query=common.query(
+            event.get("queryStringParameters"), event.get("multiValueQueryStringParameters")
+        ),
+        body=common.request_body(event),
+        id=common.text(ctx.get("requestId")) or lambda_request_id(context),
+        identity=_identity(ctx),
+        deadline=lambda_deadline(context),
+        transport="aws-rest-api",
+        raw=event,
+    )
+
+
+def to_response(response: HttpResponse, event: dict[str, Any]) -> dict[str, Any]:
+    headers, cookies = common.split_cookies(response)
+    body, is_base64 = common.response_body(response)
+    return {
+        "statusCode": response.status,
+        "headers": headers,
+        "multiValueHeaders": {"Set-Cookie": cookies} if cookies else {},
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def _identity(ctx: dict[str, Any]) -> dict[str, Any] | None:
+    """Cognito claims, else a Lambda authorizer's context, else the IAM (SigV4) caller."""
+    authorizer = common.mapping(ctx.get("authorizer"))
+    claims = authorizer.get("claims")
+    if isinstance(claims, dict):
+        return common.identity("jwt", claims.get("sub"), claims, authorizer.get("scopes"))
+    principal = authorizer.get("principalId")
+    context = {k: v for k, v in authorizer.items() if k not in _AUTHORIZER_OWN}
+    if principal is not None or any(v is not None for v in context.values()):
+        return common.identity("lambda", principal, context)
+    caller = common.mapping(ctx.get("identity"))
+    iam = {name: caller.get(name) for name in _IAM_FIELDS}
+    if iam["userArn"] or iam["accessKey"] or iam["caller"]:
+        return common.identity("iam", iam["userArn"] or iam["caller"], iam)
+    return None

@@ -1,0 +1,98 @@
+"""API Gateway HTTP API events (payload format 2.0) and Lambda function URL events (same format).
+
+Repeated query values arrive comma-joined in `queryStringParameters`, so the query is parsed
+from `rawQueryString`. Cookies travel apart from headers both ways (`cookies[]`): a Set-Cookie
+header in a 2.0 response would be folded into one comma-joined header and break.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from portside import HttpRequest, HttpResponse
+
+from . import http_common as common
+from .settings import AwsSettings
+from .shapes import lambda_deadline, lambda_request_id
+
+KIND = "http"
+
+
+def matches(event: dict[str, Any]) -> bool:
+    """`rawPath` is 2.0-only; a `routeArn` marks an HTTP API *authorizer* request instead."""
+    return (
+        "rawPath" in event
+        and "routeArn" not in event
+        and isinstance(event.get("requestContext"), dict)
+    )
+
+
+def is_function_url(event: dict[str, Any]) -> bool:
+    """Function URLs are served from `<url-id>.lambda-url.<region>.on.aws`."""
+    domain = common.text(common.mapping(event.get("requestContext")).get("domainName"))
+    return ".lambda-url." in domain and domain.endswith(".on.aws")
+
+
+def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
+    ctx = common.mapping(event.get("requestContext"))
+    http = common.mapping(ctx.get("http"))
+    path = common.path(event.get("rawPath") or http.get("path"))
+    if settings.strip_stage:
+        path = _strip_stage(path, ctx.get("stage"))
+    raw_query = event.get("rawQueryString")
+    return HttpRequest(
+        method=common.text(http.get("method")).upper(),
+        path=path,
+        headers=common.headers(event.get("headers"), cookies=event.get("cookies")),
+        query=(
+            parse_qs(raw_query, keep_blank_values=True)
+            if isinstance(raw_query, str)
+            else common.query(event.get("queryStringParameters"))
+        ),
+        body=common.request_body(event),
+        id=common.text(ctx.get("requestId")) or lambda_request_id(context),
+        identity=_identity(common.mapping(ctx.get("authorizer"))),
+        deadline=lambda_deadline(context),
+        transport="aws-function-url" if is_function_url(event) else "aws-http-api",
+        raw=event,
+    )
+
+
+def to_response(response: HttpResponse, event: dict[str, Any]) -> dict[str, Any]:
+    headers, cookies = common.split_cookies(response)
+    body, is_base64 = common.response_body(response)
+    native: dict[str, Any] = {
+        "statusCode": response.status,
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+    if cookies:
+        native["cookies"] = cookies
+    return native
+
+
+def _strip_stage(path: str, stage: Any) -> str:
+    """A named stage is invoked as `/{stage}/...` on the execute-api domain; routes don't know it."""
+    if not isinstance(stage, str) or not stage or stage == "$default":
+        return path
+    prefix = "/" + stage
+    if path == prefix or path.startswith(prefix + "/"):
+        return path[len(prefix):] or "/"
+    return path
+
+
+def _identity(authorizer: dict[str, Any]) -> dict[str, Any] | None:
+    """One authorizer runs per route; should several appear, Lambda, then JWT, then IAM wins."""
+    context = authorizer.get("lambda")
+    if isinstance(context, dict):
+        return common.identity("lambda", context.get("principalId"), context)
+    jwt = authorizer.get("jwt")
+    if isinstance(jwt, dict):
+        claims = common.mapping(jwt.get("claims"))
+        return common.identity("jwt", claims.get("sub"), claims, jwt.get("scopes"))
+    iam = authorizer.get("iam")
+    if isinstance(iam, dict):
+        return common.identity("iam", iam.get("userArn"), iam)
+    return None

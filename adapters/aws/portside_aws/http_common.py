@@ -1,0 +1,145 @@
+"""What the AWS HTTP shapes share, so API Gateway, function URLs and ALB read and write HTTP alike.
+
+Every reader here tolerates missing, null or oddly typed fields: a malformed event of a known
+shape must still become a request the core can answer (404, 400, ...), never a KeyError.
+
+The identity every HTTP shape puts on `HttpRequest.identity` (None when nothing verified the
+caller) is one shape whatever the source:
+
+    {"type": "jwt" | "iam" | "lambda",   # JWT/Cognito authorizer, SigV4 (IAM), Lambda authorizer
+     "principal": str | None,            # JWT `sub`, IAM user ARN, Lambda authorizer principalId
+     "claims": {...},                    # JWT claims, IAM caller fields, Lambda authorizer context
+     "scopes": [...]}                    # OAuth scopes (JWT only; [] otherwise)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote, unquote_plus
+
+from portside import Headers, HttpResponse
+
+_COOKIE = "cookie"
+_SET_COOKIE = "set-cookie"
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty dict (null and odd types read as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
+def text(value: Any) -> str:
+    """`value` when it is a string, else ""."""
+    return value if isinstance(value, str) else ""
+
+
+def path(value: Any) -> str:
+    """A routable path. REST, ALB and function URLs send it percent-encoded, HTTP APIs decoded;
+    decoding again is harmless there (only a literal `%XX` in a decoded path would change)."""
+    raw = text(value) or "/"
+    decoded = unquote(raw) if "%" in raw else raw
+    return decoded if decoded.startswith("/") else "/" + decoded
+
+
+def request_body(event: dict[str, Any]) -> bytes:
+    """The raw body bytes, base64-decoded here so the core never parses base64 text as JSON.
+
+    A body flagged base64 that is not (some test events do this) is passed on as its text.
+    """
+    body = event.get("body")
+    if body is None or body == "":
+        return b""
+    if not isinstance(body, str):
+        body = str(body)
+    if event.get("isBase64Encoded") is True:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    return body.encode("utf-8", "replace")
+
+
+def headers(single: Any, multi: Any = None, cookies: Any = None) -> Headers:
+    """Case-insensitive headers from a multi-value map when it has entries, else a single-value
+    map. Repeated headers are comma-joined, except Cookie, joined with "; " as RFC 6265 wants;
+    `cookies` (HTTP API / function URL `cookies[]`) replaces any Cookie header."""
+    pairs: list[tuple[str, str]] = []
+    cookie_parts: list[str] = []
+    multi_map = mapping(multi)
+    source = (
+        ((name, values if isinstance(values, list) else [values]) for name, values in multi_map.items())
+        if multi_map
+        else ((name, [value]) for name, value in mapping(single).items())
+    )
+    for name, values in source:
+        for value in values:
+            if value is None:
+                continue
+            if name.lower() == _COOKIE:
+                cookie_parts.append(str(value))
+            else:
+                pairs.append((name, str(value)))
+    if isinstance(cookies, list) and cookies:
+        cookie_parts = [str(c) for c in cookies if c is not None]
+    if cookie_parts:
+        pairs.append((_COOKIE, "; ".join(cookie_parts)))
+    return Headers(pairs)
+
+
+def query(single: Any, multi: Any = None, *, decode: bool = False) -> dict[str, list[str]]:
+    """Query values as lists, from the multi-value map when it has entries, else the single-value
+    one. `decode`: ALB forwards keys and values still URL-encoded (`+` for spaces)."""
+    out: dict[str, list[str]] = {}
+    multi_map = mapping(multi)
+    items: Iterable[tuple[Any, Any]] = (
+        multi_map.items() if multi_map else ((k, [v]) for k, v in mapping(single).items())
+    )
+    for name, values in items:
+        listed = values if isinstance(values, list) else [values]
+        kept = [str(v) for v in listed if v is not None]
+        key = str(name)
+        if decode:
+            key, kept = unquote_plus(key), [unquote_plus(v) for v in kept]
+        out.setdefault(key, []).extend(kept)
+    return out
+
+
+def identity(
+    kind: str, principal: Any, claims: dict[str, Any], scopes: Any = None
+) -> dict[str, Any]:
+    """The documented identity shape (see the module docstring); null claim values are dropped."""
+    return {
+        "type": kind,
+        "principal": str(principal) if principal not in (None, "") else None,
+        "claims": {k: v for k, v in claims.items() if v is not None},
+        "scopes": [str(s) for s in scopes] if isinstance(scopes, list) else [],
+    }
+
+
+def response_body(response: HttpResponse) -> tuple[str, bool]:
+    """(body, isBase64Encoded): text bodies as they are, anything else base64 so bytes survive."""
+    if response.is_text:
+        try:
+            return response.body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass  # declared text but not UTF-8: base64 keeps the bytes intact
+    return base64.b64encode(response.body).decode("ascii"), True
+
+
+def split_cookies(response: HttpResponse) -> tuple[dict[str, str], list[str]]:
+    """(headers without Set-Cookie, every Set-Cookie value): each platform places cookies its way.
+
+    A Set-Cookie a handler put among its headers joins the response's cookie list.
+    """
+    plain: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in response.headers.items():
+        if name.lower() == _SET_COOKIE:
+            cookies.append(value)
+        else:
+            plain[name] = value
+    cookies.extend(response.cookies)
+    return plain, cookies

@@ -1,0 +1,565 @@
+"""The AWS publisher, end to end against a real moto server, through portside's public API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from portside import (
+    App,
+    Context,
+    Delivery,
+    Message,
+    PublishError,
+    Service,
+    Status,
+    destination,
+    queue,
+)
+from portside.message import CORRELATION_HEADER, TOPIC_HEADER
+from portside_aws import publisher as publisher_module
+from portside_aws.publisher import MAX_ATTRIBUTES, AwsPublisher, parse_target, target_problems
+from tests import samples
+from tests.aws.conftest import AwsEnv
+
+
+def _entry_ready() -> bool:
+    """True once every event-shape module of the adapter exists (they are written separately)."""
+    try:
+        from portside_aws import entry
+
+        entry._shapes()
+    except ImportError:
+        return False
+    return True
+
+
+ENTRY_READY = _entry_ready()
+needs_entry = pytest.mark.skipif(not ENTRY_READY, reason="AWS event-shape modules not all present")
+
+
+class Order(BaseModel):
+    sku: str
+    qty: int
+
+
+class Note(BaseModel):
+    message: str
+
+
+def shop() -> tuple[Service, list[str]]:
+    """A service whose handlers publish; `seen` collects the correlation ids they ran with."""
+    service = Service("shop")
+    seen: list[str] = []
+
+    @service.handler("orders.place")
+    def place(order: Order, ctx: Context) -> dict[str, bool]:
+        seen.append(ctx.correlation_id)
+        ctx.publish("orders.placed", order, headers={"tenant": "acme"})
+        return {"ok": True}
+
+    @service.handler("fanout")
+    def fanout(body: dict[str, Any], ctx: Context) -> None:
+        seen.append(ctx.correlation_id)
+        for topic in body["topics"]:
+            ctx.publish(topic, body.get("payload", {"n": 1}), headers=body.get("headers"))
+
+    @service.handler("notes.take")
+    def take(note: Note) -> None:
+        if note.message == "boom":
+            raise RuntimeError("transient")
+
+    return service, seen
+
+
+def invoke(app: App, topic: str, body: Any) -> Any:
+    """A direct Lambda invocation `{"topic": ..., "body": ...}` through the entry point."""
+    if ENTRY_READY:
+        return app.entry_point({"topic": topic, "body": body}, None)
+    return app.dispatch(Message(topic, body))  # until the direct-invocation shape exists
+
+
+def attributes(sqs_message: dict[str, Any]) -> dict[str, str]:
+    return {k: v["StringValue"] for k, v in sqs_message.get("MessageAttributes", {}).items()}
+
+
+# ---------------------------------------------------------------------- SQS
+
+
+def test_sqs_queue_by_arn(aws: AwsEnv) -> None:
+    target = aws.queue("placed")
+    service, seen = shop()
+    app = App(service, [destination("orders.placed", target.arn)], adapter="aws")
+
+    invoke(app, "orders.place", {"sku": "A-1", "qty": 2})
+
+    [received] = target.receive()
+    assert json.loads(received["Body"]) == {"sku": "A-1", "qty": 2}
+    assert attributes(received) == {
+        TOPIC_HEADER: "orders.placed",
+        CORRELATION_HEADER: seen[0],
+        "tenant": "acme",
+    }
+    assert all(a["DataType"] == "String" for a in received["MessageAttributes"].values())
+    assert "MessageGroupId" not in received["Attributes"]
+
+
+def test_sqs_fifo_queue_by_url(aws: AwsEnv) -> None:
+    target = aws.queue("placed", fifo=True)
+    service, seen = shop()
+    app = App(service, [destination("orders.placed", target.url)], adapter="aws")
+
+    invoke(app, "orders.place", {"sku": "A-1", "qty": 2})
+    invoke(app, "orders.place", {"sku": "B-2", "qty": 3})
+
+    received = target.receive(2)
+    assert [json.loads(m["Body"])["sku"] for m in received] == ["A-1", "B-2"]  # FIFO order
+    assert {m["Attributes"]["MessageGroupId"] for m in received} == {"orders.placed"}
+    dedup_ids = {m["Attributes"]["MessageDeduplicationId"] for m in received}
+    assert len(dedup_ids) == 2
+    assert [attributes(m)[CORRELATION_HEADER] for m in received] == seen
+
+
+def test_fifo_group_from_header_and_dedup_from_message_id(aws: AwsEnv) -> None:
+    target = aws.queue("grouped", fifo=True)
+    publisher = AwsPublisher()
+    message = Message("t", {"a": 1}, headers={"message-group-id": "customer-7"}, id="msg-42")
+
+    publisher.publish(message, target.arn)
+    publisher.publish(message, target.arn)  # same id: deduplicated by SQS
+
+    received = target.receive(2, attempts=2)
+    assert len(received) == 1
+    assert received[0]["Attributes"]["MessageGroupId"] == "customer-7"
+    assert received[0]["Attributes"]["MessageDeduplicationId"] == "msg-42"
+
+
+def test_sqs_queue_url_and_arn_resolution_is_cached(aws: AwsEnv) -> None:
+    import boto3
+
+    target = aws.queue("cached")
+    session = CountingSession(boto3.session.Session())
+    publisher = AwsPublisher(session=session)
+
+    for n in range(3):
+        publisher.publish(Message("t", {"n": n}), target.arn)
+
+    assert session.clients == [("sqs", "us-east-1")]  # one client, reused
+    assert session.calls.count("GetQueueUrl") == 1
+    assert session.calls.count("SendMessage") == 3
+    assert len(target.receive(3)) == 3
+
+
+# ---------------------------------------------------------------------- SNS
+
+
+def test_sns_topic_delivers_envelope_with_attributes(aws: AwsEnv) -> None:
+    topic = aws.topic("placed")
+    subscriber = aws.queue("sub")
+    aws.subscribe(topic, subscriber)
+    service, seen = shop()
+    app = App(service, [destination("orders.placed", topic)], adapter="aws")
+
+    invoke(app, "orders.place", {"sku": "A-1", "qty": 2})
+
+    [received] = subscriber.receive()
+    envelope = json.loads(received["Body"])
+    assert envelope["Type"] == "Notification"
+    assert envelope["TopicArn"] == topic
+    assert json.loads(envelope["Message"]) == {"sku": "A-1", "qty": 2}
+    assert envelope["MessageAttributes"] == {
+        TOPIC_HEADER: {"Type": "String", "Value": "orders.placed"},
+        CORRELATION_HEADER: {"Type": "String", "Value": seen[0]},
+        "tenant": {"Type": "String", "Value": "acme"},
+    }
+
+
+def test_sns_raw_delivery_keeps_attributes(aws: AwsEnv) -> None:
+    topic = aws.topic("raw")
+    subscriber = aws.queue("rawsub")
+    aws.subscribe(topic, subscriber, raw=True)
+
+    AwsPublisher().publish(Message("t.raw", [1, 2], correlation_id="corr-1"), topic)
+
+    [received] = subscriber.receive()
+    assert json.loads(received["Body"]) == [1, 2]
+    assert attributes(received) == {TOPIC_HEADER: "t.raw", CORRELATION_HEADER: "corr-1"}
+
+
+def test_sns_fifo_topic(aws: AwsEnv) -> None:
+    topic = aws.topic("placed", fifo=True)
+    subscriber = aws.queue("fifosub", fifo=True)
+    aws.subscribe(topic, subscriber)
+    service, _ = shop()
+    app = App(service, [destination("orders.placed", topic)], adapter="aws")
+
+    invoke(app, "orders.place", {"sku": "A-1", "qty": 2})
+
+    [received] = subscriber.receive()
+    assert json.loads(json.loads(received["Body"])["Message"]) == {"sku": "A-1", "qty": 2}
+    assert received["Attributes"]["MessageGroupId"] == "orders.placed"
+
+
+# ---------------------------------------------------------------------- EventBridge
+
+
+def test_eventbridge_bus_rule_to_queue(aws: AwsEnv) -> None:
+    landing = aws.queue("bus-landing")
+    bus = aws.bus("orders", landing, {"source": ["portside.shop"], "detail-type": ["orders.placed"]})
+    service, _ = shop()
+    app = App(service, [destination("orders.placed", bus)], adapter="aws")
+
+    invoke(app, "orders.place", {"sku": "A-1", "qty": 2})
+
+    [received] = landing.receive()
+    event = json.loads(received["Body"])
+    assert event["source"] == "portside.shop"
+    assert event["detail-type"] == "orders.placed"
+    assert event["detail"] == {"sku": "A-1", "qty": 2}
+
+
+def test_eventbridge_refuses_a_body_that_is_not_an_object(aws: AwsEnv) -> None:
+    landing = aws.queue("bus-landing")
+    bus = aws.bus("lists", landing, {"source": ["portside"]})
+
+    with pytest.raises(PublishError, match="JSON object"):
+        AwsPublisher().publish(Message("t", [1, 2]), bus)
+
+
+def test_eventbridge_failed_entry_raises() -> None:
+    session = FakeSession(
+        {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "x"}]}
+    )
+    publisher = AwsPublisher(source="portside.shop", session=session)
+
+    with pytest.raises(PublishError, match="InternalFailure"):
+        publisher.publish(Message("t", {"a": 1}), "arn:aws:events:eu-west-1:1:event-bus/b")
+
+    [(service, region, operation, params)] = session.calls
+    assert (service, region, operation) == ("events", "eu-west-1", "put_events")
+    assert params["Entries"] == [{
+        "EventBusName": "arn:aws:events:eu-west-1:1:event-bus/b",
+        "Source": "portside.shop",
+        "DetailType": "t",
+        "Detail": '{"a":1}',
+    }]
+
+
+# ---------------------------------------------------------------------- failures
+
+
+def test_no_destination_says_how_to_add_one() -> None:
+    service, _ = shop()
+    app = App(service, adapter="aws")
+
+    with pytest.raises(PublishError) as caught:
+        app.publisher.publish(Message("orders.placed", {}), None)
+
+    assert 'destination("orders.placed", "arn:aws:sns:' in str(caught.value)
+    assert "startup file" in str(caught.value)
+
+
+def test_unknown_queue_is_a_publish_error_with_the_aws_code(aws: AwsEnv) -> None:
+    missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing')}"
+
+    with pytest.raises(PublishError) as caught:
+        AwsPublisher().publish(Message("t", {}), missing)
+
+    text = str(caught.value)
+    assert missing in text
+    assert "NonExistentQueue" in text or "QueueDoesNotExist" in text
+    assert "Traceback" not in text
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_unknown_topic_is_a_publish_error(aws: AwsEnv) -> None:
+    missing = f"arn:aws:sns:us-east-1:{aws.account}:{aws.unique('missing')}"
+
+    with pytest.raises(PublishError, match="NotFound"):
+        AwsPublisher().publish(Message("t", {}), missing)
+
+
+def test_publish_failure_in_a_queued_delivery_is_retried(aws: AwsEnv) -> None:
+    missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing')}"
+    service, _ = shop()
+    app = App(service, [destination("orders.placed", missing)], adapter="aws")
+
+    settlement = app.deliver(Message("orders.place", {"sku": "A", "qty": 1}))
+
+    assert settlement.delivery is Delivery.RETRY  # nothing lost: the source redelivers it
+    assert settlement.result.status is Status.ERROR
+    assert "NonExistentQueue" not in json.dumps([e.to_dict() for e in settlement.result.errors])
+
+
+def test_unserialisable_body_is_a_publish_error() -> None:
+    with pytest.raises(PublishError, match="serialised"):
+        AwsPublisher().publish(Message("t", {"x": object()}), "arn:aws:sns:us-east-1:1:t")
+
+
+def test_missing_boto3_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", None)
+    monkeypatch.setitem(sys.modules, "boto3.session", None)
+
+    with pytest.raises(PublishError, match=r"portside\[aws-publish\]"):
+        AwsPublisher().publish(Message("t", {}), "arn:aws:sns:us-east-1:1:t")
+
+
+@pytest.mark.parametrize("target", ["orders-events", "arn:aws:s3:::bucket", "arn:aws:sns:us-east-1",
+                                    "arn:aws:events:us-east-1:1:rule/x", "https://example.com/"])
+def test_malformed_target_is_a_publish_error(target: str) -> None:
+    with pytest.raises(PublishError, match="not an AWS destination"):
+        AwsPublisher().publish(Message("t", {}), target)
+
+
+# ---------------------------------------------------------------------- dead-lettering
+
+
+def sqs_event(source_arn: str) -> dict[str, Any]:
+    event = samples.load("aws/powertools/sqsEvent.json")
+    for record in event["Records"]:
+        record["eventSourceARN"] = source_arn
+        record["awsRegion"] = "us-east-1"
+    return event  # record 0 "Test message." is poison for Note; record 1 is a valid Note
+
+
+@needs_entry
+def test_poison_sqs_record_is_dead_lettered_to_a_queue(aws: AwsEnv) -> None:
+    inbox_name = aws.unique("inbox")
+    dlq = aws.queue("dlq")
+    service, _ = shop()
+    app = App(service, [queue(inbox_name, "notes.take", dead_letter=dlq.arn)], adapter="aws")
+    event = sqs_event(f"arn:aws:sqs:us-east-1:{aws.account}:{inbox_name}")
+
+    response = app.entry_point(event, None)
+
+    assert response == {"batchItemFailures": []}  # poison parked, good record done
+    [parked] = dlq.receive()
+    assert json.loads(parked["Body"]) == "Test message."
+    parked_attributes = attributes(parked)
+    assert parked_attributes[TOPIC_HEADER] == "notes.take"
+    assert parked_attributes["x-portside-error"].startswith("invalid")
+    assert parked_attributes[CORRELATION_HEADER]
+
+
+@needs_entry
+def test_dead_lettering_to_an_unknown_queue_retries_the_record(aws: AwsEnv) -> None:
+    inbox_name = aws.unique("inbox")
+    missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing-dlq')}"
+    service, _ = shop()
+    app = App(service, [queue(inbox_name, "notes.take", dead_letter=missing)], adapter="aws")
+    event = sqs_event(f"arn:aws:sqs:us-east-1:{aws.account}:{inbox_name}")
+
+    response = app.entry_point(event, None)
+
+    poison_id = event["Records"][0]["messageId"]
+    assert response == {"batchItemFailures": [{"itemIdentifier": poison_id}]}
+
+
+def test_dead_letter_publishes_the_failure_header(aws: AwsEnv) -> None:
+    dlq = aws.queue("dlq")
+    service, _ = shop()
+    app = App(service, adapter="aws")
+    poison = Message("notes.take", {"message": 7}, correlation_id="corr-9", transport="sqs")
+
+    [settlement] = app.deliver_batch([poison], dead_letter=dlq.url)
+
+    assert settlement.delivery is Delivery.DEAD_LETTER
+    [parked] = dlq.receive()
+    assert json.loads(parked["Body"]) == {"message": 7}
+    parked_attributes = attributes(parked)
+    assert parked_attributes[CORRELATION_HEADER] == "corr-9"
+    assert parked_attributes[TOPIC_HEADER] == "notes.take"
+    assert parked_attributes["x-portside-error"].startswith("invalid: ")
+
+
+def test_dead_letter_to_unknown_queue_is_retry(aws: AwsEnv) -> None:
+    missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing-dlq')}"
+    service, _ = shop()
+    app = App(service, adapter="aws")
+
+    [settlement] = app.deliver_batch([Message("notes.take", "garbage")], dead_letter=missing)
+
+    assert settlement.delivery is Delivery.RETRY
+
+
+# ---------------------------------------------------------------------- attributes
+
+
+def test_attribute_limit_keeps_ours_first(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    logged: list[dict[str, Any]] = []
+    monkeypatch.setattr(publisher_module.logs, "log",
+                        lambda level, message, **fields: logged.append({"msg": message, **fields}))
+    target = aws.queue("many")
+    headers = {f"h{n:02d}": str(n) for n in range(12)}
+    headers |= {"x-portside-error": "invalid: bad", "bad name!": "x", "empty": "", "AWS.x": "y"}
+
+    AwsPublisher().publish(Message("t", {}, headers=headers, correlation_id="c"), target.url)
+
+    [received] = target.receive()
+    sent = attributes(received)
+    assert len(sent) == MAX_ATTRIBUTES
+    expected = [TOPIC_HEADER, CORRELATION_HEADER, "x-portside-error"] + [f"h{n:02d}" for n in range(7)]
+    assert sorted(sent) == sorted(expected)
+    [line] = logged
+    assert line["dropped"] == ["bad name!", "empty", "aws.x"] + [f"h{n:02d}" for n in range(7, 12)]
+    assert line["correlation_id"] == "c"
+
+
+def test_fifo_ids_that_aws_would_refuse_are_hashed(aws: AwsEnv) -> None:
+    target = aws.queue("hashed", fifo=True)
+    message = Message("t", {}, id="has spaces é " + "x" * 200, headers={"message-group-id": "ok"})
+
+    AwsPublisher().publish(message, target.url)
+
+    [received] = target.receive()
+    dedup = received["Attributes"]["MessageDeduplicationId"]
+    assert len(dedup) == 64 and all(c in "0123456789abcdef" for c in dedup)
+
+
+# ---------------------------------------------------------------------- targets and regions
+
+
+@pytest.mark.parametrize(
+    ("target", "service", "region", "fifo"),
+    [
+        ("arn:aws:sns:eu-west-1:123456789012:events", "sns", "eu-west-1", False),
+        ("arn:aws:sns:eu-west-1:123456789012:events.fifo", "sns", "eu-west-1", True),
+        ("arn:aws-cn:sqs:cn-north-1:123456789012:q", "sqs", "cn-north-1", False),
+        ("arn:aws:sqs:us-east-2:123456789012:q.fifo", "sqs", "us-east-2", True),
+        ("https://sqs.ap-south-1.amazonaws.com/123456789012/q", "sqs", "ap-south-1", False),
+        ("https://sqs-fips.us-east-1.amazonaws.com/123456789012/q", "sqs", None, False),
+        ("https://eu-west-3.queue.amazonaws.com/123456789012/q.fifo", "sqs", "eu-west-3", True),
+        ("http://localhost:4566/000000000000/q", "sqs", None, False),
+        ("arn:aws:events:us-west-2:123456789012:event-bus/default", "events", "us-west-2", False),
+    ],
+)
+def test_parse_target(target: str, service: str, region: str | None, fifo: bool) -> None:
+    parsed = parse_target(target)
+    assert (parsed.service, parsed.region, parsed.fifo, parsed.address) == (service, region, fifo, target)
+
+
+def test_client_region_comes_from_the_target_then_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "sa-east-1")
+    session = FakeSession({})
+    publisher = AwsPublisher(session=session)
+
+    publisher.publish(Message("t", {}), "arn:aws:sns:eu-central-1:1:t")
+    publisher.publish(Message("t", {}), "http://localhost:4566/000000000000/q")
+    publisher.publish(Message("t", {}), "arn:aws:sns:eu-central-1:1:t")
+
+    assert session.clients == [("sns", "eu-central-1"), ("sqs", "sa-east-1")]
+
+
+def test_app_publisher_names_the_service_and_warns_about_bad_targets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    logged: list[dict[str, Any]] = []
+    monkeypatch.setattr(publisher_module.logs, "log",
+                        lambda level, message, **fields: logged.append({"msg": message, **fields}))
+    service, _ = shop()
+    app = App(
+        service,
+        [destination("orders.placed", "orders-events"),
+         queue("inbox", "notes.take", dead_letter="arn:aws:sqs:us-east-1:1:dlq")],
+        adapter="aws",
+        dead_letter="not-an-arn",
+    )
+
+    assert isinstance(app.publisher, AwsPublisher)
+    assert app.publisher.source == "portside.shop"
+    problems = target_problems(app)
+    assert len(problems) == 2
+    assert problems[0].startswith("destination('orders.placed', ...): 'orders-events'")
+    assert problems[1].startswith("App(dead_letter=...)")
+    assert logged[0]["problems"] == problems
+
+
+# ---------------------------------------------------------------------- cold start
+
+
+COLD_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import portside_aws
+    from portside import App, Message, Service, destination, http, queue
+
+    service = Service("cold")
+
+    @service.handler("ping")
+    def ping(body: dict) -> dict:
+        return {"pong": body}
+
+    app = App(service, [
+        http("POST /ping", "ping"),
+        queue("inbox", "ping", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq"),
+        destination("pong", "arn:aws:sns:us-east-1:123456789012:pong"),
+    ], adapter="aws")
+    if sys.argv[1] == "entry":
+        app.entry_point({"topic": "ping", "body": {"a": 1}}, None)
+    else:
+        app.dispatch(Message("ping", {"a": 1}))
+    print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore"))))
+    """
+)
+
+
+def test_cold_start_without_publishing_never_imports_boto3() -> None:
+    mode = "entry" if ENTRY_READY else "dispatch"
+    done = subprocess.run(
+        [sys.executable, "-c", COLD_SCRIPT, mode], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+# ---------------------------------------------------------------------- doubles
+
+
+class CountingSession:
+    """Wraps a real boto3 Session: records clients built and API operations called."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self.clients: list[tuple[str, str | None]] = []
+        self.calls: list[str] = []
+
+    def client(self, service: str, region_name: str | None = None, **kwargs: Any) -> Any:
+        self.clients.append((service, region_name))
+        client = self._session.client(service, region_name=region_name, **kwargs)
+        client.meta.events.register(
+            f"before-call.{client.meta.service_model.service_name}.*",
+            lambda model, **_: self.calls.append(model.name),
+        )
+        return client
+
+
+class FakeSession:
+    """A session whose clients record calls and answer every operation with `response`."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        self.response = response
+        self.clients: list[tuple[str, str | None]] = []
+        self.calls: list[tuple[str, str | None, str, dict[str, Any]]] = []
+
+    def client(self, service: str, region_name: str | None = None, **kwargs: Any) -> Any:
+        self.clients.append((service, region_name))
+        session = self
+
+        class Client:
+            def __getattr__(self, operation: str) -> Any:
+                def call(**params: Any) -> dict[str, Any]:
+                    session.calls.append((service, region_name, operation, params))
+                    return session.response
+
+                return call
+
+        return Client()
+

@@ -1,0 +1,166 @@
+"""The local adapter over a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from portside import App, Context, Limits, Message, Result, Service, http
+from portside.local.runtime import LocalRuntime
+from portside.startup import load_app
+from tests import samples
+from tests.core.conftest import Item
+
+
+def call(base: str, method: str, path: str, body: bytes | None = None, **headers: str) -> tuple[int, dict[str, str], Any]:
+    request = urllib.request.Request(base + path, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            status, got = response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        raw, status, got = error.read(), error.code, dict(error.headers)
+    return status, {k.lower(): v for k, v in got.items()}, json.loads(raw) if raw else None
+
+
+@pytest.fixture
+def orders() -> Iterator[tuple[str, LocalRuntime]]:
+    app = load_app(samples.ORDERS_MAIN, adapter="local")
+    runtime = app.entry_point
+    assert isinstance(runtime, LocalRuntime)
+    with runtime.running(port=0) as (host, port):
+        yield f"http://{host}:{port}", runtime
+
+
+def test_orders_over_http(orders: tuple[str, LocalRuntime]) -> None:
+    base, runtime = orders
+    status, headers, order = call(base, "POST", "/orders", b'{"sku":"A1","qty":2}',
+                                  **{"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 201 and order["sku"] == "A1" and order["status"] == "open"
+    assert headers["location"] == f"/orders/{order['id']}"
+    assert call(base, "GET", f"/orders/{order['id']}/")[2] == order
+    status, _, cancelled = call(base, "POST", f"/orders/{order['id']}/cancel")
+    assert status == 200 and cancelled["status"] == "cancelled"
+    assert call(base, "POST", f"/orders/{order['id']}/cancel")[0] == 409
+    assert call(base, "GET", "/orders/unknown")[0] == 404
+    status, headers, error = call(base, "DELETE", "/orders")
+    assert status == 405 and headers["allow"] == "POST"
+    status, _, error = call(base, "POST", "/orders", b'{"sku": "", "qty": 0}', **{"Content-Type": "application/json"})
+    assert status == 400 and {e["field"] for e in error["error"]["errors"]} == {"sku", "qty"}
+    published = call(base, "GET", "/_portside/published")[2]
+    assert [p["topic"] for p in published] == ["orders.created", "orders.cancelled"]
+    assert published[0]["target"] == "orders-events"
+
+
+def test_health(orders: tuple[str, LocalRuntime]) -> None:
+    base, _ = orders
+    status, _, health = call(base, "GET", "/_portside/health")
+    assert status == 200 and health["service"] == "orders" and "POST /orders" in health["routes"]
+
+
+def test_message_endpoint_queues_and_dead_letters(orders: tuple[str, LocalRuntime]) -> None:
+    base, runtime = orders
+    status, _, accepted = call(base, "POST", "/_portside/messages/orders.create", b'{"sku":"Q","qty":1}')
+    assert status == 202 and accepted["status"] == "queued"
+    assert call(base, "POST", "/_portside/messages/orders.create", b"{broken")[0] == 202
+    runtime.queue.join()
+    letters = call(base, "GET", "/_portside/dead-letters")[2]
+    assert len(letters) == 1 and letters[0]["body"] == "{broken"
+    assert letters[0]["headers"]["x-portside-error"].startswith("invalid")
+    status, headers, body = call(base, "POST", "/_portside/messages/orders.create?wait=true", b'{"sku":"W","qty":3}')
+    assert status == 201 and headers["x-portside-delivery"] == "ack" and body["sku"] == "W"
+    assert call(base, "POST", "/_portside/messages/no.such.topic", b"{}")[0] == 404
+    assert call(base, "GET", "/_portside/nothing")[0] == 404
+
+
+def test_retries_then_dead_letter() -> None:
+    attempts: list[int] = []
+    svc = Service("retry")
+
+    @svc.handler("flaky")
+    def flaky(message: Message) -> Result[None]:
+        attempts.append(message.attempt)
+        if message.body.get("recover_on") == message.attempt:
+            return Result.ok()
+        return Result.retry("busy")
+
+
+    runtime = App(svc, adapter="local").entry_point
+    runtime.queue.backoff = 0.001
+    runtime.enqueue(Message("flaky", {"recover_on": 2}))
+    runtime.enqueue(Message("flaky", {"recover_on": 99}))
+    runtime.queue.join()
+    assert attempts == [1, 2, 1, 2, 3]
+    assert len(runtime.publisher.dead_letters) == 1
+    runtime.queue.stop()
+
+
+def test_published_messages_with_handlers_are_delivered_locally() -> None:
+
+    svc = Service("chain")
+    seen: list[Any] = []
+
+    @svc.handler("first")
+    def first(item: Item, ctx: Context) -> None:
+        ctx.publish("second", {"name": item.name.upper(), "qty": item.qty})
+
+    @svc.handler("second")
+    def second(item: Item) -> None:
+        seen.append(item)
+
+    runtime = App(svc, adapter="local").entry_point
+    runtime.app.dispatch(Message("first", {"name": "a", "qty": 1}))
+    runtime.queue.join()
+    assert seen == [Item(name="A", qty=1)]
+    runtime.queue.stop()
+
+
+def test_oversized_request_gets_413() -> None:
+
+    svc = Service("s")
+
+    @svc.handler("t")
+    def handler(message: Message) -> None:
+        return None
+
+    runtime = App(svc, [http("POST /t", "t")], adapter="local", limits=Limits(max_body_bytes=100)).entry_point
+    with runtime.running(port=0) as (host, port):
+        status, _, body = call(f"http://{host}:{port}", "POST", "/t", b"[" + b"1," * 200 + b"1]")
+    assert status == 413 and body["error"]["status"] == "too_large"
+
+
+def test_portside_run_serves_and_stops_on_ctrl_c() -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portside.cli", "run", str(samples.ORDERS_MAIN), "--port", "0"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        assert "serving orders on http://127.0.0.1:" in line
+        base = json.loads(line)["message"].split(" on ")[1].split(" ")[0]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                status, _, order = call(base, "POST", "/orders", b'{"sku":"A1","qty":2}')
+                break
+            except urllib.error.URLError:
+                time.sleep(0.05)
+        assert status == 201 and order["qty"] == 2
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert '"stopped"' in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()

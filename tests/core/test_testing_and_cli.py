@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import samples
+
+pytest_plugins = ["pytester"]
+
+
+def portside(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "portside.cli", *args], capture_output=True, text=True)
+
+
+def test_pytest_plugin_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from portside import App, Service, http, Context
+
+        @pytest.fixture
+        def portside_app():
+            svc = Service("p")
+
+            @svc.handler("ping")
+            def ping(body: dict, ctx: Context) -> dict:
+                ctx.publish("pinged", body)
+                return {"pong": body["text"]}
+
+            return App(svc, [http("POST /ping", "ping")], adapter="local")
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_ping(portside_client, portside_published):
+            assert portside_client.post("/ping", json={"text": "hi"}).json() == {"pong": "hi"}
+            assert [m.topic for m in portside_published.messages] == ["pinged"]
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_plugin_explains_missing_app_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x(portside_client):\n    pass\n")
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(["*needs a `portside_app` fixture*"])
+
+
+def test_cli_bindings_and_adapters() -> None:
+    out = portside("bindings", str(samples.ORDERS_MAIN))
+    assert out.returncode == 0
+    assert "queue         orders-inbox" in out.stdout and "-> orders.create" in out.stdout
+    adapters = portside("adapters").stdout
+    assert "local" in adapters and "aws" in adapters
+
+
+def test_cli_replay_local_event(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"topic": "orders.create", "body": {"sku": "R", "qty": 1}}))
+    out = portside("replay", str(samples.ORDERS_MAIN), str(event), "--adapter", "local")
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert lines[0]["status"] == "created" and lines[0]["payload"]["sku"] == "R"
+    assert lines[1]["published"] == "orders.created"
+
+
+def test_cli_reports_startup_errors_cleanly(tmp_path: Path) -> None:
+    out = portside("run", str(tmp_path / "missing.py"))
+    assert out.returncode == 2
+    assert out.stderr.startswith("portside: no startup file") and "Traceback" not in out.stderr
