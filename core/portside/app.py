@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import time
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from . import logs
 from .bindings import (
@@ -41,15 +40,21 @@ _UNSET: Any = object()
 ERROR_HEADER = "x-portside-error"
 
 
-class Settlement(NamedTuple):
+class Settlement:
     """What became of one queued/evented message.
 
     `delivery` is ACK (done), RETRY (leave it for redelivery) or DEAD_LETTER (parked: published
     to the dead-letter target, or logged in full when none is configured; acknowledge it).
     """
 
-    delivery: Delivery
-    result: Result[Any]
+    __slots__ = ("delivery", "result")
+
+    def __init__(self, delivery: Delivery, result: Result[Any]) -> None:
+        self.delivery = delivery
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"Settlement({self.delivery.value}, {self.result!r})"
 
     @property
     def retry(self) -> bool:
@@ -127,8 +132,7 @@ class App:
     def _compile(self, app_middleware: Sequence[Middleware]) -> dict[str, Next]:
         chains: dict[str, Next] = {}
         for topic, handler in self.service.handlers.items():
-            endpoint = _guard(handler.bind(self._publish))
-            chains[topic] = compose(handler.middleware, endpoint)
+            chains[topic] = compose(handler.middleware, handler.bind(self._publish, _crashed))
         outer = [*app_middleware, *self.service.middleware]
         self._pipeline = compose(outer, self._route_topic)
         return chains
@@ -173,6 +177,8 @@ class App:
     def event_binding(self, event_type: str) -> EventBinding | None:
         found = self._events_exact.get(event_type)
         if found is None:
+            import fnmatch
+
             for binding in self._events_glob:
                 if fnmatch.fnmatchcase(event_type, binding.pattern):
                     return binding
@@ -422,19 +428,6 @@ def _error_body(result: Result[Any], message: Message) -> bytes:
             "correlation_id": message.correlation_id,
         }
     })
-
-
-def _guard(invoke: Next) -> Next:
-    """The error boundary around a handler: its exception becomes an `error` Result, so the
-    middleware around it sees a Result like any other."""
-
-    def guarded(message: Message) -> Result[Any]:
-        try:
-            return invoke(message)
-        except Exception as exc:
-            return _crashed(message, exc)
-
-    return guarded
 
 
 def _crashed(message: Message, exc: Exception) -> Result[Any]:

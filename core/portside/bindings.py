@@ -6,74 +6,91 @@ Bus queue on Azure, a Pub/Sub subscription on GCP, an in-memory queue locally.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Literal
 
 from .errors import BindingError
+from .values import Value
 
 BindingKind = Literal["http", "queue", "subscription", "schedule", "event", "destination"]
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_RATE = r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$"
 _CRON_FIELDS = 5
 
 
-@dataclass(frozen=True)
-class HttpBinding:
+class HttpBinding(Value):
+    __slots__ = ("method", "path", "topic")
+    kind: Literal["http"] = "http"
     method: str
     path: str
     topic: str
-    kind: Literal["http"] = "http"
+
+    def __init__(self, method: str, path: str, topic: str) -> None:
+        self._init(method=method, path=path, topic=topic)
 
     @property
     def name(self) -> str:
         return f"{self.method} {self.path}"
 
 
-@dataclass(frozen=True)
-class QueueBinding:
-    name: str
-    topic: str
-    dead_letter: str | None = None
-    ordered: bool = False
+class QueueBinding(Value):
+    __slots__ = ("dead_letter", "name", "ordered", "topic")
     kind: Literal["queue"] = "queue"
-
-
-@dataclass(frozen=True)
-class SubscriptionBinding:
     name: str
     topic: str
-    dead_letter: str | None = None
+    dead_letter: str | None
+    ordered: bool
+
+    def __init__(self, name: str, topic: str, dead_letter: str | None = None, ordered: bool = False) -> None:
+        self._init(name=name, topic=topic, dead_letter=dead_letter, ordered=ordered)
+
+
+class SubscriptionBinding(Value):
+    __slots__ = ("dead_letter", "name", "topic")
     kind: Literal["subscription"] = "subscription"
+    name: str
+    topic: str
+    dead_letter: str | None
+
+    def __init__(self, name: str, topic: str, dead_letter: str | None = None) -> None:
+        self._init(name=name, topic=topic, dead_letter=dead_letter)
 
 
-@dataclass(frozen=True)
-class ScheduleBinding:
+class ScheduleBinding(Value):
+    __slots__ = ("expression", "name", "topic")
+    kind: Literal["schedule"] = "schedule"
     name: str
     topic: str
     expression: str
-    kind: Literal["schedule"] = "schedule"
+
+    def __init__(self, name: str, topic: str, expression: str) -> None:
+        self._init(name=name, topic=topic, expression=expression)
 
 
-@dataclass(frozen=True)
-class EventBinding:
+class EventBinding(Value):
+    __slots__ = ("dead_letter", "pattern", "topic")
+    kind: Literal["event"] = "event"
     pattern: str
     topic: str
-    dead_letter: str | None = None
-    kind: Literal["event"] = "event"
+    dead_letter: str | None
+
+    def __init__(self, pattern: str, topic: str, dead_letter: str | None = None) -> None:
+        self._init(pattern=pattern, topic=topic, dead_letter=dead_letter)
 
     @property
     def name(self) -> str:
         return self.pattern
 
 
-@dataclass(frozen=True)
-class DestinationBinding:
+class DestinationBinding(Value):
     """Outbound: messages published on `topic` go to `target` (an ARN, queue URL, topic path...)."""
 
+    __slots__ = ("target", "topic")
+    kind: Literal["destination"] = "destination"
     topic: str
     target: str
-    kind: Literal["destination"] = "destination"
+
+    def __init__(self, topic: str, target: str) -> None:
+        self._init(topic=topic, target=target)
 
     @property
     def name(self) -> str:
@@ -121,7 +138,9 @@ def schedule(name: str, topic: str, expression: str) -> ScheduleBinding:
     """A timer: `expression` is `rate(5 minutes)` or a five-field cron `0 2 * * *` (UTC)."""
     _check_topic(topic, f"schedule({name!r})")
     expression = expression.strip()
-    if not (_RATE.match(expression) or len(expression.split()) == _CRON_FIELDS):
+    import re
+
+    if not (re.match(_RATE, expression) or len(expression.split()) == _CRON_FIELDS):
         raise BindingError(
             f"schedule({name!r}, ..., {expression!r}): use 'rate(N minutes|hours|days)' "
             "or a five-field cron such as '0 2 * * *'"

@@ -7,23 +7,28 @@ transport refuses the same bad input with the same structured Result.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
 from .result import Error, Result, Status
+from .values import Value
 
 DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 32
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Value):
     """Inbound body limits. Oversized bodies become `too_large`, deeper ones `invalid`."""
 
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    max_depth: int = DEFAULT_MAX_DEPTH
+    __slots__ = ("max_body_bytes", "max_depth")
+    max_body_bytes: int
+    max_depth: int
+
+    def __init__(
+        self, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
+    ) -> None:
+        self._init(max_body_bytes=max_body_bytes, max_depth=max_depth)
 
 
 class BodyError(Exception):

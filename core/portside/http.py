@@ -3,32 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from .headers import Headers
+from .headers import EMPTY_HEADERS, Headers
+
+_NO_QUERY: Mapping[str, list[str]] = {}
 
 
-@dataclass
 class HttpRequest:
     """An HTTP request as every adapter delivers it to `App.handle_http`.
 
-    `body` is the raw, already base64-decoded bytes; `query` keeps repeated values.
+    `path` is decoded (no %xx escapes); `body` is the raw, already base64-decoded bytes;
+    `query` keeps repeated values. (A plain class, not a dataclass: see values.py.)
     """
 
-    method: str
-    path: str
-    headers: Headers = field(default_factory=Headers)
-    query: Mapping[str, list[str]] = field(default_factory=dict)
-    body: bytes = b""
-    id: str | None = None
-    identity: Mapping[str, Any] | None = None
-    deadline: float | None = None
-    transport: str = "http"
-    raw: Any = None
+    __slots__ = ("body", "deadline", "headers", "id", "identity", "method", "path", "query", "raw", "transport")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        headers: Headers = EMPTY_HEADERS,
+        query: Mapping[str, list[str]] = _NO_QUERY,
+        body: bytes = b"",
+        id: str | None = None,
+        identity: Mapping[str, Any] | None = None,
+        deadline: float | None = None,
+        transport: str = "http",
+        raw: Any = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.query = query
+        self.body = body
+        self.id = id
+        self.identity = identity
+        self.deadline = deadline
+        self.transport = transport
+        self.raw = raw
+
+    def __repr__(self) -> str:
+        return f"HttpRequest({self.method} {self.path}, query={dict(self.query)!r}, body={self.body[:60]!r})"
 
 
-@dataclass
 class HttpResponse:
     """What `App.handle_http` returns; adapters render it in their platform's shape.
 
@@ -36,10 +54,22 @@ class HttpResponse:
     some platforms (API Gateway HTTP API, function URLs) need them in a separate list.
     """
 
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    cookies: list[str] = field(default_factory=list)
+    __slots__ = ("body", "cookies", "headers", "status")
+
+    def __init__(
+        self,
+        status: int,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        cookies: list[str] | None = None,
+    ) -> None:
+        self.status = status
+        self.headers = {} if headers is None else headers
+        self.body = body
+        self.cookies = [] if cookies is None else cookies
+
+    def __repr__(self) -> str:
+        return f"HttpResponse({self.status}, headers={self.headers!r}, body={self.body[:80]!r})"
 
     @property
     def is_text(self) -> bool:

@@ -57,11 +57,13 @@ class Message:
             headers = EMPTY_HEADERS
         elif not isinstance(headers, Headers):
             headers = Headers(headers)
+        # id and correlation id are resolved lazily: generating ids costs more than the rest of
+        # the constructor, and many messages never need one.
         self._topic = topic
         self._body = body
         self._headers = headers
-        self._id = id or new_id()
-        self._correlation_id = correlation_id or headers.get(CORRELATION_HEADER) or self._id
+        self._id = id
+        self._correlation_id = correlation_id
         self._transport = transport
         self._raw = raw
         self._params = params or _NO_PARAMS
@@ -84,10 +86,15 @@ class Message:
 
     @property
     def id(self) -> str:
+        if self._id is None:
+            self._id = new_id()
         return self._id
 
     @property
     def correlation_id(self) -> str:
+        """The caller's `x-correlation-id` header if any, else the message id."""
+        if self._correlation_id is None:
+            self._correlation_id = self._headers.get(CORRELATION_HEADER) or self.id
         return self._correlation_id
 
     @property
@@ -120,8 +127,8 @@ class Message:
             "topic": self._topic,
             "body": self._body,
             "headers": self._headers,
-            "id": self._id,
-            "correlation_id": self._correlation_id,
+            "id": self.id,
+            "correlation_id": self.correlation_id,
             "transport": self._transport,
             "raw": self._raw,
             "params": self._params,
@@ -136,6 +143,6 @@ class Message:
 
     def __repr__(self) -> str:
         return (
-            f"Message(topic={self._topic!r}, id={self._id!r}, "
-            f"correlation_id={self._correlation_id!r}, transport={self._transport!r})"
+            f"Message(topic={self._topic!r}, id={self.id!r}, "
+            f"correlation_id={self.correlation_id!r}, transport={self._transport!r})"
         )

@@ -6,9 +6,9 @@ Adapters never invent their own mapping; they read `outcome(status)`.
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
 
 from .result import Status
+from .values import Value
 
 
 class Delivery(str, enum.Enum):
@@ -19,9 +19,15 @@ class Delivery(str, enum.Enum):
     DEAD_LETTER = "dead_letter"  # poison: retrying cannot help; park it for a human
 
 
-class Outcome(NamedTuple):
+class Outcome(Value):
+    """One row of the table: the HTTP status code and the queued/evented delivery decision."""
+
+    __slots__ = ("delivery", "http_status")
     http_status: int
     delivery: Delivery
+
+    def __init__(self, http_status: int, delivery: Delivery) -> None:
+        self._init(http_status=http_status, delivery=delivery)
 
 
 OUTCOMES: dict[Status, Outcome] = {

@@ -11,10 +11,12 @@ portside imports it only when an app selects it (`App(..., adapter="mycloud")`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+from .values import Value
 
 if TYPE_CHECKING:
     from .app import App
@@ -26,16 +28,40 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """What an adapter can honour, checked against the app's bindings at startup."""
+class Capabilities(Value):
+    """What an adapter can honour, checked against the app's bindings at startup.
 
+    `notes` say, per binding kind, what a binding's name means on this platform.
+    """
+
+    __slots__ = (
+        "binding_kinds", "dead_letter", "max_payload_bytes", "notes", "ordering", "partial_batch_failure"
+    )
     binding_kinds: frozenset[str]
-    partial_batch_failure: bool = False
-    ordering: bool = False
-    dead_letter: bool = False
-    max_payload_bytes: int | None = None
-    notes: dict[str, str] = field(default_factory=dict)
+    partial_batch_failure: bool
+    ordering: bool
+    dead_letter: bool
+    max_payload_bytes: int | None
+    notes: Mapping[str, str]
+
+    def __init__(
+        self,
+        binding_kinds: frozenset[str],
+        *,
+        partial_batch_failure: bool = False,
+        ordering: bool = False,
+        dead_letter: bool = False,
+        max_payload_bytes: int | None = None,
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
+        self._init(
+            binding_kinds=binding_kinds,
+            partial_batch_failure=partial_batch_failure,
+            ordering=ordering,
+            dead_letter=dead_letter,
+            max_payload_bytes=max_payload_bytes,
+            notes=dict(notes or {}),
+        )
 
 
 class AdapterSpec:

@@ -6,16 +6,18 @@ Static segments beat parameters, parameters beat greedy tails. `/x` and `/x/` ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .errors import BindingError
+from .values import Value
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(Value):
+    __slots__ = ("method", "template", "topic")
     method: str
     template: str
     topic: str
+
+    def __init__(self, method: str, template: str, topic: str) -> None:
+        self._init(method=method, template=template, topic=topic)
 
 
 class _Node:

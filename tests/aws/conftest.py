@@ -68,9 +68,7 @@ class AwsEnv:
         name = self.unique(prefix) + (".fifo" if fifo else "")
         attributes = {"FifoQueue": "true"} if fifo else {}
         url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         return Queue(self, name, url, arn)
 
     def topic(self, prefix: str = "t", *, fifo: bool = False) -> str:
@@ -93,9 +91,7 @@ class AwsEnv:
         arn = str(self.events.create_event_bus(Name=name)["EventBusArn"])
         rule = self.unique("rule")
         self.events.put_rule(Name=rule, EventBusName=name, EventPattern=json.dumps(pattern))
-        self.events.put_targets(
-            Rule=rule, EventBusName=name, Targets=[{"Id": "to-queue", "Arn": queue.arn}]
-        )
+        self.events.put_targets(Rule=rule, EventBusName=name, Targets=[{"Id": "to-queue", "Arn": queue.arn}])
         return arn
 
 

@@ -29,21 +29,6 @@ from tests import samples
 from tests.aws.conftest import AwsEnv
 
 
-def _entry_ready() -> bool:
-    """True once every event-shape module of the adapter exists (they are written separately)."""
-    try:
-        from portside_aws import entry
-
-        entry._shapes()
-    except ImportError:
-        return False
-    return True
-
-
-ENTRY_READY = _entry_ready()
-needs_entry = pytest.mark.skipif(not ENTRY_READY, reason="AWS event-shape modules not all present")
-
-
 class Order(BaseModel):
     sku: str
     qty: int
@@ -78,11 +63,10 @@ def shop() -> tuple[Service, list[str]]:
     return service, seen
 
 
-def invoke(app: App, topic: str, body: Any) -> Any:
-    """A direct Lambda invocation `{"topic": ..., "body": ...}` through the entry point."""
-    if ENTRY_READY:
-        return app.entry_point({"topic": topic, "body": body}, None)
-    return app.dispatch(Message(topic, body))  # until the direct-invocation shape exists
+def invoke(app: App, topic: str, body: Any, correlation_id: str = "corr-test") -> Any:
+    """A direct Lambda invocation `{"topic": ..., "body": ..., "headers": ...}` via the entry point."""
+    event = {"topic": topic, "body": body, "headers": {CORRELATION_HEADER: correlation_id}}
+    return app.entry_point(event, None)
 
 
 def attributes(sqs_message: dict[str, Any]) -> dict[str, str]:
@@ -97,13 +81,15 @@ def test_sqs_queue_by_arn(aws: AwsEnv) -> None:
     service, seen = shop()
     app = App(service, [destination("orders.placed", target.arn)], adapter="aws")
 
-    invoke(app, "orders.place", {"sku": "A-1", "qty": 2})
+    response = invoke(app, "orders.place", {"sku": "A-1", "qty": 2}, correlation_id="corr-sqs")
 
+    assert response["status"] == "ok"
+    assert seen == ["corr-sqs"]
     [received] = target.receive()
     assert json.loads(received["Body"]) == {"sku": "A-1", "qty": 2}
     assert attributes(received) == {
         TOPIC_HEADER: "orders.placed",
-        CORRELATION_HEADER: seen[0],
+        CORRELATION_HEADER: "corr-sqs",
         "tenant": "acme",
     }
     assert all(a["DataType"] == "String" for a in received["MessageAttributes"].values())
@@ -115,15 +101,15 @@ def test_sqs_fifo_queue_by_url(aws: AwsEnv) -> None:
     service, seen = shop()
     app = App(service, [destination("orders.placed", target.url)], adapter="aws")
 
-    invoke(app, "orders.place", {"sku": "A-1", "qty": 2})
-    invoke(app, "orders.place", {"sku": "B-2", "qty": 3})
+    invoke(app, "orders.place", {"sku": "A-1", "qty": 2}, correlation_id="corr-1")
+    invoke(app, "orders.place", {"sku": "B-2", "qty": 3}, correlation_id="corr-2")
 
     received = target.receive(2)
     assert [json.loads(m["Body"])["sku"] for m in received] == ["A-1", "B-2"]  # FIFO order
     assert {m["Attributes"]["MessageGroupId"] for m in received} == {"orders.placed"}
     dedup_ids = {m["Attributes"]["MessageDeduplicationId"] for m in received}
     assert len(dedup_ids) == 2
-    assert [attributes(m)[CORRELATION_HEADER] for m in received] == seen
+    assert [attributes(m)[CORRELATION_HEADER] for m in received] == seen == ["corr-1", "corr-2"]
 
 
 def test_fifo_group_from_header_and_dedup_from_message_id(aws: AwsEnv) -> None:
@@ -163,10 +149,10 @@ def test_sns_topic_delivers_envelope_with_attributes(aws: AwsEnv) -> None:
     topic = aws.topic("placed")
     subscriber = aws.queue("sub")
     aws.subscribe(topic, subscriber)
-    service, seen = shop()
+    service, _ = shop()
     app = App(service, [destination("orders.placed", topic)], adapter="aws")
 
-    invoke(app, "orders.place", {"sku": "A-1", "qty": 2})
+    invoke(app, "orders.place", {"sku": "A-1", "qty": 2}, correlation_id="corr-sns")
 
     [received] = subscriber.receive()
     envelope = json.loads(received["Body"])
@@ -175,7 +161,7 @@ def test_sns_topic_delivers_envelope_with_attributes(aws: AwsEnv) -> None:
     assert json.loads(envelope["Message"]) == {"sku": "A-1", "qty": 2}
     assert envelope["MessageAttributes"] == {
         TOPIC_HEADER: {"Type": "String", "Value": "orders.placed"},
-        CORRELATION_HEADER: {"Type": "String", "Value": seen[0]},
+        CORRELATION_HEADER: {"Type": "String", "Value": "corr-sns"},
         "tenant": {"Type": "String", "Value": "acme"},
     }
 
@@ -243,12 +229,14 @@ def test_eventbridge_failed_entry_raises() -> None:
 
     [(service, region, operation, params)] = session.calls
     assert (service, region, operation) == ("events", "eu-west-1", "put_events")
-    assert params["Entries"] == [{
-        "EventBusName": "arn:aws:events:eu-west-1:1:event-bus/b",
-        "Source": "portside.shop",
-        "DetailType": "t",
-        "Detail": '{"a":1}',
-    }]
+    assert params["Entries"] == [
+        {
+            "EventBusName": "arn:aws:events:eu-west-1:1:event-bus/b",
+            "Source": "portside.shop",
+            "DetailType": "t",
+            "Detail": '{"a":1}',
+        }
+    ]
 
 
 # ---------------------------------------------------------------------- failures
@@ -285,6 +273,35 @@ def test_unknown_topic_is_a_publish_error(aws: AwsEnv) -> None:
         AwsPublisher().publish(Message("t", {}), missing)
 
 
+def test_publish_failure_in_an_sqs_batch_reports_the_records_for_redelivery(aws: AwsEnv) -> None:
+    inbox_name = aws.unique("inbox")
+    missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing')}"
+    service, _ = shop()
+    app = App(
+        service,
+        [queue(inbox_name, "orders.place"), destination("orders.placed", missing)],
+        adapter="aws",
+    )
+    event = sqs_event(f"arn:aws:sqs:us-east-1:{aws.account}:{inbox_name}")
+    for record in event["Records"]:
+        record["body"] = json.dumps({"sku": "A", "qty": 1})
+
+    response = app.entry_point(event, None)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
+
+
+def test_publish_failure_in_a_direct_invoke_raises_so_lambda_retries(aws: AwsEnv) -> None:
+    from portside_aws.errors import DeliveryFailed
+
+    missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing')}"
+    service, _ = shop()
+    app = App(service, [destination("orders.placed", missing)], adapter="aws")
+
+    with pytest.raises(DeliveryFailed):
+        invoke(app, "orders.place", {"sku": "A", "qty": 1})
+
+
 def test_publish_failure_in_a_queued_delivery_is_retried(aws: AwsEnv) -> None:
     missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing')}"
     service, _ = shop()
@@ -310,8 +327,16 @@ def test_missing_boto3_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
         AwsPublisher().publish(Message("t", {}), "arn:aws:sns:us-east-1:1:t")
 
 
-@pytest.mark.parametrize("target", ["orders-events", "arn:aws:s3:::bucket", "arn:aws:sns:us-east-1",
-                                    "arn:aws:events:us-east-1:1:rule/x", "https://example.com/"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "orders-events",
+        "arn:aws:s3:::bucket",
+        "arn:aws:sns:us-east-1",
+        "arn:aws:events:us-east-1:1:rule/x",
+        "https://example.com/",
+    ],
+)
 def test_malformed_target_is_a_publish_error(target: str) -> None:
     with pytest.raises(PublishError, match="not an AWS destination"):
         AwsPublisher().publish(Message("t", {}), target)
@@ -328,7 +353,6 @@ def sqs_event(source_arn: str) -> dict[str, Any]:
     return event  # record 0 "Test message." is poison for Note; record 1 is a valid Note
 
 
-@needs_entry
 def test_poison_sqs_record_is_dead_lettered_to_a_queue(aws: AwsEnv) -> None:
     inbox_name = aws.unique("inbox")
     dlq = aws.queue("dlq")
@@ -347,7 +371,6 @@ def test_poison_sqs_record_is_dead_lettered_to_a_queue(aws: AwsEnv) -> None:
     assert parked_attributes[CORRELATION_HEADER]
 
 
-@needs_entry
 def test_dead_lettering_to_an_unknown_queue_retries_the_record(aws: AwsEnv) -> None:
     inbox_name = aws.unique("inbox")
     missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing-dlq')}"
@@ -393,8 +416,9 @@ def test_dead_letter_to_unknown_queue_is_retry(aws: AwsEnv) -> None:
 
 def test_attribute_limit_keeps_ours_first(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     logged: list[dict[str, Any]] = []
-    monkeypatch.setattr(publisher_module.logs, "log",
-                        lambda level, message, **fields: logged.append({"msg": message, **fields}))
+    monkeypatch.setattr(
+        publisher_module.logs, "log", lambda level, message, **fields: logged.append({"msg": message, **fields})
+    )
     target = aws.queue("many")
     headers = {f"h{n:02d}": str(n) for n in range(12)}
     headers |= {"x-portside-error": "invalid: bad", "bad name!": "x", "empty": "", "AWS.x": "y"}
@@ -462,13 +486,16 @@ def test_app_publisher_names_the_service_and_warns_about_bad_targets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     logged: list[dict[str, Any]] = []
-    monkeypatch.setattr(publisher_module.logs, "log",
-                        lambda level, message, **fields: logged.append({"msg": message, **fields}))
+    monkeypatch.setattr(
+        publisher_module.logs, "log", lambda level, message, **fields: logged.append({"msg": message, **fields})
+    )
     service, _ = shop()
     app = App(
         service,
-        [destination("orders.placed", "orders-events"),
-         queue("inbox", "notes.take", dead_letter="arn:aws:sqs:us-east-1:1:dlq")],
+        [
+            destination("orders.placed", "orders-events"),
+            queue("inbox", "notes.take", dead_letter="arn:aws:sqs:us-east-1:1:dlq"),
+        ],
         adapter="aws",
         dead_letter="not-an-arn",
     )
@@ -489,7 +516,7 @@ COLD_SCRIPT = textwrap.dedent(
     """
     import json, sys
     import portside_aws
-    from portside import App, Message, Service, destination, http, queue
+    from portside import App, Service, destination, http, queue
 
     service = Service("cold")
 
@@ -502,19 +529,19 @@ COLD_SCRIPT = textwrap.dedent(
         queue("inbox", "ping", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq"),
         destination("pong", "arn:aws:sns:us-east-1:123456789012:pong"),
     ], adapter="aws")
-    if sys.argv[1] == "entry":
-        app.entry_point({"topic": "ping", "body": {"a": 1}}, None)
-    else:
-        app.dispatch(Message("ping", {"a": 1}))
+    handler = app.entry_point
+    assert handler({"topic": "ping", "body": {"a": 1}}, None)["status"] == "ok"
+    sqs = {"Records": [{"messageId": "m1", "body": '{"b": 2}', "eventSource": "aws:sqs",
+                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:inbox"}]}
+    assert handler(sqs, None) == {"batchItemFailures": []}
     print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore"))))
     """
 )
 
 
 def test_cold_start_without_publishing_never_imports_boto3() -> None:
-    mode = "entry" if ENTRY_READY else "dispatch"
     done = subprocess.run(
-        [sys.executable, "-c", COLD_SCRIPT, mode], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", COLD_SCRIPT], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
@@ -562,4 +589,3 @@ class FakeSession:
                 return call
 
         return Client()
-

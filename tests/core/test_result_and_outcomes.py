@@ -24,7 +24,8 @@ def test_every_status_has_an_outcome() -> None:
     ],
 )
 def test_outcome_table(status: Status, http_status: int, delivery: Delivery) -> None:
-    assert outcome(status) == (http_status, delivery)
+    row = outcome(status)
+    assert (row.http_status, row.delivery) == (http_status, delivery)
 
 
 def test_constructors_build_structured_errors() -> None:

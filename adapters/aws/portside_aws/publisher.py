@@ -74,8 +74,8 @@ def parse_target(target: str) -> Target:
         segments = [s for s in path.split("/") if s]
         if len(segments) == 2:
             match = _SQS_HOST.match(host.split(":", 1)[0].lower())
-            region = (match.group(1) or match.group(2)) if match else None
-            return Target("sqs", target, region, segments[1].endswith(".fifo"))
+            url_region = (match.group(1) or match.group(2)) if match else None
+            return Target("sqs", target, url_region, segments[1].endswith(".fifo"))
     raise ValueError(
         f"{target!r} is not an AWS destination. Use an SNS topic ARN "
         "(arn:aws:sns:<region>:<account>:<topic>), an SQS queue ARN or URL "
@@ -89,9 +89,9 @@ def target_problems(app: App) -> list[str]:
     named: list[tuple[str, str]] = []
     for binding in app.bindings:
         if binding.kind == "destination":
-            named.append((f"destination({binding.topic!r}, ...)", binding.target))  # type: ignore[union-attr]
-        elif getattr(binding, "dead_letter", None):
-            named.append((f"{binding.kind}({binding.name!r}, dead_letter=...)", binding.dead_letter))  # type: ignore[union-attr]
+            named.append((f"destination({binding.topic!r}, ...)", getattr(binding, "target", "")))
+        elif dead_letter := getattr(binding, "dead_letter", None):
+            named.append((f"{binding.kind}({binding.name!r}, dead_letter=...)", dead_letter))
     if app.dead_letter_target:
         named.append(("App(dead_letter=...)", app.dead_letter_target))
     problems = []
@@ -139,8 +139,12 @@ class AwsPublisher:
         """The app's publisher; logs (once, at cold start) targets it will not be able to use."""
         problems = target_problems(app)
         if problems:
-            logs.log(30, "unusable AWS publishing targets; publishing to them will fail",
-                     adapter="aws", problems=problems)
+            logs.log(
+                30,
+                "unusable AWS publishing targets; publishing to them will fail",
+                adapter="aws",
+                problems=problems,
+            )
         return cls(source=f"portside.{app.service.name}")
 
     # ------------------------------------------------------------------ Publisher
@@ -202,12 +206,14 @@ class AwsPublisher:
                 "only events whose detail is a JSON object; publish a model or a dict"
             )
         response = self._client("events", target.region).put_events(
-            Entries=[{
-                "EventBusName": target.address,
-                "Source": self.source,
-                "DetailType": message.topic,
-                "Detail": body,
-            }]
+            Entries=[
+                {
+                    "EventBusName": target.address,
+                    "Source": self.source,
+                    "DetailType": message.topic,
+                    "Detail": body,
+                }
+            ]
         )
         if response.get("FailedEntryCount"):
             entry = (response.get("Entries") or [{}])[0]
@@ -281,8 +287,7 @@ def _json(message: Message, target: str) -> str:
         return to_json(message.body).decode()
     except Exception as exc:
         raise PublishError(
-            f"publishing {message.topic!r} to {target} failed: the body cannot be serialised "
-            f"to JSON: {exc}"
+            f"publishing {message.topic!r} to {target} failed: the body cannot be serialised to JSON: {exc}"
         ) from None
 
 

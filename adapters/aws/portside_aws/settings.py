@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+
+from portside.values import Value
 
 
-@dataclass(frozen=True)
-class AwsSettings:
+class AwsSettings(Value):
     """`strip_stage`: drop `/{stage}` from HTTP API paths on non-$default stages (default on)."""
 
-    strip_stage: bool = True
+    __slots__ = ("strip_stage",)
+    strip_stage: bool
+
+    def __init__(self, strip_stage: bool = True) -> None:
+        self._init(strip_stage=strip_stage)
 
     @classmethod
     def from_env(cls) -> AwsSettings:

@@ -1,0 +1,117 @@
+"""S3 event notifications pushed to Lambda (`Records[].eventSource == "aws:s3"`).
+
+Binding: `event(pattern, topic)` matched against the record's `eventName`, e.g.
+`event("ObjectCreated:*", "files.uploaded")`. AWS writes the name both as `ObjectCreated:Put`
+and, in some notifications, `s3:LifecycleTransition`; a pattern written either way matches both.
+
+Body: `{bucket, key, size, etag, versionId?, sequencer, eventName, eventTime}` with the object
+key URL-decoded (`+` is a space), because handlers want the key they can pass back to S3.
+S3 invokes asynchronously and has no partial-batch report: a record to retry makes the
+invocation raise `DeliveryFailed`, so Lambda's async retries (then its on-failure destination)
+apply. S3 notifications that arrive through SQS use `s3_body` and `route` from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import unquote_plus
+
+from portside import App, Settlement
+from portside.bindings import EventBinding
+
+from . import records
+from .records import Malformed
+from .shapes import Batch, lambda_deadline
+
+KIND = "records"
+TRANSPORT = "aws:s3"
+
+
+def matches(event: dict[str, Any]) -> bool:
+    return records.first_record_source(event) == "aws:s3"
+
+
+def to_batch(app: App, event: dict[str, Any], context: Any) -> Batch:
+    deadline = lambda_deadline(context)
+    messages = []
+    bindings: list[EventBinding | None] = []
+    for record in records.records_of(event):
+        binding = route(app, record.get("eventName")) if isinstance(record, dict) else None
+        bindings.append(binding)
+        messages.append(_message(app, record, binding, deadline))
+    return Batch(messages, dead_letter=records.dead_letter_of(bindings))
+
+
+def to_response(settlements: Sequence[Settlement], batch: Batch) -> None:
+    records.raise_on_retry(settlements, batch, "S3")
+
+
+def route(app: App, event_name: Any) -> EventBinding | None:
+    """The event binding for an S3 event name, trying it with and without the `s3:` prefix."""
+    if not isinstance(event_name, str) or not event_name:
+        return None
+    other = event_name[3:] if event_name.startswith("s3:") else "s3:" + event_name
+    return app.event_binding(event_name) or app.event_binding(other)
+
+
+def s3_body(record: dict[str, Any]) -> dict[str, Any]:
+    """The handler's view of one S3 notification record; raises Malformed when it has none."""
+    s3 = record.get("s3")
+    if not isinstance(s3, dict):
+        raise Malformed("S3 record has no 's3' object")
+    bucket, obj = s3.get("bucket"), s3.get("object")
+    if not isinstance(bucket, dict) or not isinstance(bucket.get("name"), str):
+        raise Malformed("S3 record has no bucket name")
+    if not isinstance(obj, dict) or not isinstance(obj.get("key"), str):
+        raise Malformed("S3 record has no object key")
+    size = obj.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+        raise Malformed(f"S3 object size {size!r} is not an integer")
+    body: dict[str, Any] = {
+        "bucket": bucket["name"],
+        "key": unquote_plus(obj["key"]),
+        "size": size,
+        "etag": _optional_text(obj, "eTag"),
+        "sequencer": _optional_text(obj, "sequencer"),
+        "eventName": _optional_text(record, "eventName"),
+        "eventTime": _optional_text(record, "eventTime"),
+    }
+    if "versionId" in obj:
+        body["versionId"] = _optional_text(obj, "versionId")
+    return body
+
+
+def _optional_text(mapping: dict[str, Any], key: str) -> str | None:
+    value = mapping.get(key)
+    if value is not None and not isinstance(value, str):
+        raise Malformed(f"S3 field {key!r} is not a string")
+    return value
+
+
+def _message(app: App, record: Any, binding: EventBinding | None, deadline: float | None) -> Any:
+    meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
+    if not isinstance(record, dict):
+        return records.poison(app, "S3 record is not an object", record, **meta)
+    try:
+        body = s3_body(record)
+    except Malformed as exc:
+        return records.poison(app, str(exc), record, **meta)
+    response = record.get("responseElements")
+    request_id = response.get("x-amz-request-id") if isinstance(response, dict) else None
+    name = body["eventName"]
+    headers = {
+        key: value
+        for key, value in (("event-type", name), ("event-source", "aws:s3"), ("event-time", body["eventTime"]))
+        if value
+    }
+    return app.inbound(
+        binding.topic if binding else None,
+        body=body,
+        unroutable=f"no event binding matches S3 event {name!r}; add event({name!r}, topic) "
+        "(wildcards allowed, e.g. 'ObjectCreated:*') to the startup file",
+        headers=headers,
+        correlation_id=records.text(request_id),
+        raw=record,
+        **meta,
+    )
