@@ -20,6 +20,7 @@ import pytest
 
 from portside import App, HttpRequest, InMemoryPublisher, Message, Result, Service, http
 from portside_aws import alb, apigw_rest, apigw_v2
+from portside_aws.errors import UnsupportedEvent
 from portside_aws.settings import AwsSettings
 from tests import samples
 
@@ -392,6 +393,16 @@ def test_exactly_the_http_request_samples_match_one_http_shape() -> None:
 def test_websocket_authorizer_lattice_and_agent_events_are_not_http(event: Any) -> None:
     loaded = samples.load(event) if isinstance(event, str) else event
     assert not any(shape.matches(loaded) for shape in (apigw_v2, apigw_rest, alb))
+
+
+@pytest.mark.parametrize("event", [*NOT_HTTP, LATTICE_V1, LATTICE_V2], ids=str)
+def test_entry_point_rejects_them_as_unsupported(event: Any) -> None:
+    """Not served by any shape of the adapter: Lambda gets a clear error, no handler runs."""
+    loaded = samples.load(event) if isinstance(event, str) else event
+    probe = Probe("POST /hello/world", "GET /request", "POST /my/path")
+    with pytest.raises(UnsupportedEvent):
+        probe.app.entry_point(loaded, None)
+    assert probe.requests == []
 
 
 def test_function_url_is_told_apart_from_http_api() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote, unquote_plus
 
@@ -62,26 +62,28 @@ def request_body(event: dict[str, Any]) -> bytes:
     return body.encode("utf-8", "replace")
 
 
-def headers(single: Any, multi: Any = None, cookies: Any = None) -> Headers:
-    """Case-insensitive headers from a multi-value map when it has entries, else a single-value
-    map. Repeated headers are comma-joined, except Cookie, joined with "; " as RFC 6265 wants;
-    `cookies` (HTTP API / function URL `cookies[]`) replaces any Cookie header."""
-    pairs: list[tuple[str, str]] = []
-    cookie_parts: list[str] = []
+def _entries(single: Any, multi: Any = None) -> Iterator[tuple[str, list[str]]]:
+    """(name, values) from a multi-value map when it has entries, else from the single-value
+    one (REST and ALB send either or both); null values are dropped."""
     multi_map = mapping(multi)
-    source = (
-        ((name, values if isinstance(values, list) else [values]) for name, values in multi_map.items())
-        if multi_map
-        else ((name, [value]) for name, value in mapping(single).items())
+    source: Iterable[tuple[Any, Any]] = (
+        multi_map.items() if multi_map else ((k, [v]) for k, v in mapping(single).items())
     )
     for name, values in source:
-        for value in values:
-            if value is None:
-                continue
-            if name.lower() == _COOKIE:
-                cookie_parts.append(str(value))
-            else:
-                pairs.append((name, str(value)))
+        listed = values if isinstance(values, list) else [values]
+        yield str(name), [str(v) for v in listed if v is not None]
+
+
+def headers(single: Any, multi: Any = None, cookies: Any = None) -> Headers:
+    """Case-insensitive headers. Repeated ones are comma-joined, except Cookie, joined with "; "
+    as RFC 6265 wants; `cookies` (the 2.0 format's `cookies[]`) replaces any Cookie header."""
+    pairs: list[tuple[str, str]] = []
+    cookie_parts: list[str] = []
+    for name, values in _entries(single, multi):
+        if name.lower() == _COOKIE:
+            cookie_parts += values
+        else:
+            pairs += ((name, value) for value in values)
     if isinstance(cookies, list) and cookies:
         cookie_parts = [str(c) for c in cookies if c is not None]
     if cookie_parts:
@@ -90,20 +92,12 @@ def headers(single: Any, multi: Any = None, cookies: Any = None) -> Headers:
 
 
 def query(single: Any, multi: Any = None, *, decode: bool = False) -> dict[str, list[str]]:
-    """Query values as lists, from the multi-value map when it has entries, else the single-value
-    one. `decode`: ALB forwards keys and values still URL-encoded (`+` for spaces)."""
+    """Query values as lists. `decode`: ALB forwards keys and values still URL-encoded."""
     out: dict[str, list[str]] = {}
-    multi_map = mapping(multi)
-    items: Iterable[tuple[Any, Any]] = (
-        multi_map.items() if multi_map else ((k, [v]) for k, v in mapping(single).items())
-    )
-    for name, values in items:
-        listed = values if isinstance(values, list) else [values]
-        kept = [str(v) for v in listed if v is not None]
-        key = str(name)
+    for name, values in _entries(single, multi):
         if decode:
-            key, kept = unquote_plus(key), [unquote_plus(v) for v in kept]
-        out.setdefault(key, []).extend(kept)
+            name, values = unquote_plus(name), [unquote_plus(v) for v in values]
+        out.setdefault(name, []).extend(values)
     return out
 
 

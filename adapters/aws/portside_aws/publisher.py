@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
@@ -36,25 +35,31 @@ if TYPE_CHECKING:
 GROUP_HEADER = "message-group-id"
 MAX_ATTRIBUTES = 10  # SQS (and SNS when delivering to SQS) refuse more per message
 _OUR_PREFIXES = ("portside-", "x-portside-")
-_ATTRIBUTE_NAME = re.compile(r"^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$")
-_RESERVED_ATTRIBUTE = re.compile(r"^(aws|amazon)\.", re.IGNORECASE)
-_FIFO_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # SQS/SNS MessageGroupId & MessageDeduplicationId
-_SQS_HOST = re.compile(r"^(?:sqs[.-]([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.(?:amazonaws\.com(?:\.cn)?|api\.aws)$")
+# Patterns are compiled on first use (re caches them): importing this module is on every cold start.
+_ATTRIBUTE_NAME = r"^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$"
+_RESERVED_ATTRIBUTE = r"^(?i:aws|amazon)\."
+_FIFO_ID = r"^[\x21-\x7e]{1,128}$"  # SQS/SNS MessageGroupId & MessageDeduplicationId
+_SQS_HOST = r"^(?:sqs[.-]([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.(?:amazonaws\.com(?:\.cn)?|api\.aws)$"
 _EXAMPLE = "arn:aws:sns:<region>:<account>:<topic>"
 
 
-@dataclass(frozen=True)
 class Target:
     """A parsed destination: which AWS service, in which region, at which address."""
 
-    service: str  # "sns" | "sqs" | "events"
-    address: str  # topic ARN | queue ARN or URL | event bus ARN
-    region: str | None
-    fifo: bool = False
+    __slots__ = ("address", "fifo", "region", "service")
+
+    def __init__(self, service: str, address: str, region: str | None, fifo: bool = False) -> None:
+        self.service = service  # "sns" | "sqs" | "events"
+        self.address = address  # topic ARN | queue ARN or URL | event bus ARN
+        self.region = region
+        self.fifo = fifo
 
     @property
     def is_queue_url(self) -> bool:
         return self.service == "sqs" and not self.address.startswith("arn:")
+
+    def __repr__(self) -> str:
+        return f"Target({self.service!r}, {self.address!r}, {self.region!r}, fifo={self.fifo})"
 
 
 def parse_target(target: str) -> Target:
@@ -73,7 +78,7 @@ def parse_target(target: str) -> Target:
         host, _, path = target.split("://", 1)[1].partition("/")
         segments = [s for s in path.split("/") if s]
         if len(segments) == 2:
-            match = _SQS_HOST.match(host.split(":", 1)[0].lower())
+            match = re.match(_SQS_HOST, host.split(":", 1)[0].lower())
             url_region = (match.group(1) or match.group(2)) if match else None
             return Target("sqs", target, url_region, segments[1].endswith(".fifo"))
     raise ValueError(
@@ -303,7 +308,7 @@ def _attributes(message: Message, target: str) -> dict[str, dict[str, str]]:
     for name, value in message.headers.items():
         if name in (TOPIC_HEADER, CORRELATION_HEADER):
             continue
-        if not value or not _ATTRIBUTE_NAME.match(name) or _RESERVED_ATTRIBUTE.match(name):
+        if not value or not re.match(_ATTRIBUTE_NAME, name) or re.match(_RESERVED_ATTRIBUTE, name):
             unusable.append(name)
         else:
             (ours if name.startswith(_OUR_PREFIXES) else theirs).append((name, value))
@@ -329,7 +334,7 @@ def _fifo_ids(message: Message) -> dict[str, str]:
 
 def _fifo_id(value: str) -> str:
     """Ids AWS accepts (1-128 printable ASCII characters); others become their SHA-256."""
-    if _FIFO_ID.match(value):
+    if re.match(_FIFO_ID, value):
         return value
     import hashlib
 
