@@ -200,6 +200,65 @@ def profile(kind: str, seconds: float = 2.0, top: int = 25) -> str:
     return f"cProfile of portside ({kind}, {n} invocations), by own time:\n" + out.getvalue()
 
 
+def _loop_ns(fn: Callable[[], Any], budget_ns: float = 3e8) -> float:
+    """Median per-call time of `fn` over 5 timed batches."""
+    for _ in range(20):
+        fn()
+    start = time.perf_counter_ns()
+    for _ in range(20):
+        fn()
+    n = max(20, int(budget_ns / 5 / max((time.perf_counter_ns() - start) / 20, 1.0)))
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            fn()
+        runs.append((time.perf_counter_ns() - start) / n)
+    return statistics.median(runs)
+
+
+def breakdown(kind: str) -> dict[str, float]:
+    """Microseconds per phase of portside's warm path (adapter internals: best effort)."""
+    import portside_app
+
+    from portside_aws import entry
+    from portside_aws.settings import AwsSettings
+
+    app, context = portside_app.app, LambdaContext()
+    shapes = entry._shapes()
+    phases: dict[str, Callable[[], Any]] = {}
+    if kind == "http":
+        event = http_event()
+        shape = entry.detect(event, shapes)
+        settings = AwsSettings.from_env()
+        request = shape.to_request(event, context, settings)
+        message = app.http_message(request)
+        result = app.dispatch(message)
+        response = app.render_http(result, message)
+        phases = {
+            "detect shape": lambda: entry.detect(event, shapes),
+            "event -> HttpRequest": lambda: shape.to_request(event, context, settings),
+            "route + decode body (http_message)": lambda: app.http_message(request),
+            "dispatch (pipeline, validate, handler)": lambda: app.dispatch(message),
+            "render_http": lambda: app.render_http(result, message),
+            "HttpResponse -> event response": lambda: shape.to_response(response, event),
+        }
+    else:
+        event = sqs_event()
+        shape = entry.detect(event, shapes)
+        batch = shape.to_batch(app, event, context)
+        settlements = app.deliver_batch(batch.messages, ordered=batch.ordered, dead_letter=batch.dead_letter)
+        phases = {
+            "detect shape": lambda: entry.detect(event, shapes),
+            "records -> Messages (to_batch)": lambda: shape.to_batch(app, event, context),
+            "deliver_batch (10 dispatches)": lambda: app.deliver_batch(
+                batch.messages, ordered=batch.ordered, dead_letter=batch.dead_letter
+            ),
+            "settlements -> batchItemFailures": lambda: shape.to_response(settlements, batch),
+        }
+    return {name: _loop_ns(fn) / 1000 for name, fn in phases.items()}
+
+
 # ---------------------------------------------------------------------- cold start
 
 COLD_SCRIPT = """
@@ -379,6 +438,8 @@ def table(results: dict[str, Any]) -> str:
                     f"  {name:<24}{us:>10.1f}{r['min_us'][name]:>10.1f}"
                     f"{r['ratio_median'][name]:>8.2f}x  {lo:.2f}-{hi:.2f}"
                 )
+            for phase, us in r.get("portside_phases_us", {}).items():
+                lines.append(f"    portside phase {phase:<40}{us:>8.1f} us")
             lines.append(
                 f"  target: portside <= {TARGETS[kind]}x -> "
                 f"{'met' if r['ratio_median']['portside'] <= TARGETS[kind] else 'MISSED'}"
@@ -434,6 +495,10 @@ def main(argv: list[str] | None = None) -> int:
         if kind in parts:
             results[kind] = warm(kind, rounds, budget_ms)
             if args.profile or results[kind]["ratio_median"]["portside"] > TARGETS[kind]:
+                try:
+                    results[kind]["portside_phases_us"] = breakdown(kind)
+                except Exception as exc:  # adapter internals moved: the profile still tells
+                    results[kind]["portside_phases_us"] = {f"unavailable ({exc!r})": 0.0}
                 profiles[kind] = profile(kind)
     if "cold" in parts:
         results["cold"] = cold(cold_reps)

@@ -30,7 +30,7 @@ from .outcomes import OUTCOMES, Delivery
 from .pipeline import Middleware, Next, compose
 from .publisher import InMemoryPublisher, Publisher
 from .result import _SUCCESS, Error, Result, Status
-from .routing import Router
+from .routing import Router, strip_prefix
 from .service import Service
 
 if TYPE_CHECKING:
@@ -344,8 +344,9 @@ class App:
         """
         path = request.path
         for prefix in self.base_paths:
-            if path == prefix or path.startswith(prefix + "/"):
-                path = path[len(prefix):] or "/"
+            stripped = strip_prefix(path, prefix)
+            if stripped is not None:
+                path = stripped
                 break
         route, params, allowed = self.router.match(request.method, path)
         meta: dict[str, Any] = {

@@ -32,6 +32,13 @@ class _Node:
         self.routes: dict[str, Route] = {}
 
 
+def strip_prefix(path: str, prefix: str) -> str | None:
+    """`path` without the whole-segment `prefix` (`/api` strips `/api/x`, not `/apix`), or None."""
+    if path == prefix or path.startswith(prefix + "/"):
+        return path[len(prefix):] or "/"
+    return None
+
+
 def split_path(path: str) -> list[str]:
     return [segment for segment in path.split("/") if segment]
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from portside import HttpRequest, HttpResponse
+from portside.routing import strip_prefix
 
 from . import http_common as common
 from .settings import AwsSettings
@@ -77,10 +78,8 @@ def _strip_stage(path: str, stage: Any) -> str:
     """A named stage is invoked as `/{stage}/...` on the execute-api domain; routes don't know it."""
     if not isinstance(stage, str) or not stage or stage == "$default":
         return path
-    prefix = "/" + stage
-    if path == prefix or path.startswith(prefix + "/"):
-        return path[len(prefix):] or "/"
-    return path
+    stripped = strip_prefix(path, "/" + stage)
+    return path if stripped is None else stripped
 
 
 def _identity(authorizer: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,0 +1,128 @@
+"""S3 notifications pushed to Lambda: event bindings on eventName, the decoded key, retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portside import event
+from portside_aws.errors import DeliveryFailed
+from tests.aws.records_kit import Recorder, load
+
+# sample -> (eventName, decoded key, versionId if any)
+SAMPLES: dict[str, tuple[str, str, str | None]] = {
+    "aws/powertools/s3Event.json": ("ObjectCreated:Put", "b21b84d653bb07b05b1e6b33684dc11b", None),
+    "aws/powertools/s3EventDecodedKey.json": ("ObjectCreated:Put", "Happy Face.jpg", "version"),
+    "aws/powertools/s3EventDeleteObject.json": ("ObjectRemoved:Delete", "b21b84d653bb07b05b1e6b33684dc11b", None),
+    "aws/powertools/s3EventGlacier.json": ("ObjectCreated:Put", "b21b84d653bb07b05b1e6b33684dc11b", None),
+    "aws/aws-lambda-go/s3-event.json": ("ObjectCreated:Put", "Happy Face.jpg", "version"),
+    "aws/aws-lambda-go/s3-event-with-decoded.json": ("ObjectCreated:Put", "Happy Face.jpg", "version"),
+    "aws/aws-lambda-go/s3-glacier-event.json": ("s3:ObjectRestore:Completed", "glacier-test.txt", None),
+    "aws/aws-lambda-go/s3-intelligenttier-event.json": (
+        "s3:IntelligentTiering:TransitionAccess", "intelligent-tier-test.dat", "versionExample123",
+    ),
+    "aws/aws-lambda-go/s3-lifecycle-event.json": (
+        "s3:LifecycleTransition", "lifecycle-test.dat", "lifecycleVersion123",
+    ),
+    "aws/aws-lambda-go/s3-replication-event.json": (
+        "s3:Replication:OperationFailedReplication", "replication-test.png", "abcdeH0Xp66ep__QDjR76LK7Gc9X4wKO",
+    ),
+    "aws/aws-lambda-go/s3-restore-event.json": (
+        "s3:ObjectRestore:Completed", "glacier-test.txt", "abcdeH0Xp66ep__QDjR76LK7Gc9X4wKO",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_s3_samples(name: str) -> None:
+    event_name, key, version = SAMPLES[name]
+    # Bind the name without its "s3:" prefix: both spellings reach the same binding.
+    rec = Recorder([event(event_name.removeprefix("s3:").split(":")[0] + "*", "t.main")])
+    sample = load(name)
+    assert rec(sample) is None
+    [got] = rec.got
+    record = sample["Records"][0]
+    obj = record["s3"]["object"]
+    expected: dict[str, Any] = {
+        "bucket": record["s3"]["bucket"]["name"],
+        "key": key,
+        "size": obj.get("size"),
+        "etag": obj.get("eTag"),
+        "sequencer": obj["sequencer"],
+        "eventName": event_name,
+        "eventTime": record["eventTime"],
+    }
+    if version is not None:
+        expected["versionId"] = version
+    assert got.body == expected
+    assert got.topic == "t.main" and got.transport == "aws:s3"
+    assert got.correlation_id == record["responseElements"]["x-amz-request-id"]
+    assert dict(got.headers) == {"event-type": event_name, "event-source": "aws:s3", "event-time": record["eventTime"]}
+
+
+def test_the_samples_table_covers_every_s3_notification_sample() -> None:
+    from tests import samples
+
+    found = {
+        f"aws/{p.parent.name}/{p.name}"
+        for folder in ("aws/powertools", "aws/aws-lambda-go")
+        for p in samples.files(folder)
+        if '"aws:s3"' in p.read_text() and '"eventSource"' in p.read_text()
+    }
+    assert found == set(SAMPLES)
+
+
+def test_plus_is_a_space_and_percent_escapes_are_decoded() -> None:
+    rec = Recorder([event("ObjectCreated:*", "t.main")])
+    sample = load("aws/powertools/s3Event.json")
+    sample["Records"][0]["s3"]["object"]["key"] = "reports/2024+Q1/summary%2Bfinal%C3%A9.pdf"
+    rec(sample)
+    assert rec.got[0].body["key"] == "reports/2024 Q1/summary+finalé.pdf"
+
+
+def test_prefixed_pattern_matches_unprefixed_name() -> None:
+    rec = Recorder([event("s3:ObjectCreated:*", "t.main")])
+    rec(load("aws/powertools/s3Event.json"))
+    assert len(rec.got) == 1
+
+
+def test_unbound_event_name_and_malformed_record_are_dead_lettered() -> None:
+    rec = Recorder([event("ObjectCreated:*", "t.main", dead_letter="dlq")])
+    created, removed = load("aws/powertools/s3Event.json"), load("aws/powertools/s3EventDeleteObject.json")
+    broken = load("aws/powertools/s3Event.json")["Records"][0]
+    broken["s3"]["object"] = {"size": 5}
+    sample = {"Records": [created["Records"][0], removed["Records"][0], broken]}
+    assert rec(sample) is None
+    assert len(rec.got) == 1
+    assert [(m.body if m.topic == "" else m.topic) for m, _ in rec.dead_lettered] == [
+        removed["Records"][0]["s3"] and rec.dead_lettered[0][0].body,
+        broken,
+    ]
+
+
+def test_retry_raises_delivery_failed() -> None:
+    rec = Recorder([event("ObjectCreated:*", "t.main")])
+    rec.app.service.handlers["t.main"].fn = None  # type: ignore[assignment]  # not used: see below
+    sample = load("aws/powertools/s3Event.json")
+    rec2 = Recorder([event("ObjectCreated:*", "t.main")])
+    rec2.got.clear()
+
+    def busy(*_: Any) -> Any:
+        raise TimeoutError("thumbnail service timed out")
+
+    rec2._handle = busy  # type: ignore[method-assign]
+    with pytest.raises(DeliveryFailed, match="1 of 1 S3 message"):
+        Recorder([event("ObjectCreated:*", "t.main")], topics=())(sample) if False else _raising_app()(sample)
+
+
+def _raising_app() -> Any:
+    from portside import App, Service
+
+    service = Service("s3-raises")
+
+    @service.handler("t.main")
+    def thumbnail(body: dict[str, Any]) -> None:
+        raise TimeoutError("thumbnail service timed out")
+
+    return App(service, [event("ObjectCreated:*", "t.main")], adapter="aws", publisher=None).entry_point
