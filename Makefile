@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy core/portside
+	$(BIN)/mypy core/portside adapters/aws/portside_aws
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest

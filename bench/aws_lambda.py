@@ -272,7 +272,7 @@ response = getattr(module, sys.argv[2])(event, None)
 t2 = time.perf_counter_ns()
 assert response["statusCode"] == 201, response
 print(json.dumps({"import_ms": (t1 - t0) / 1e6, "first_call_ms": (t2 - t1) / 1e6,
-                  "modules": len(sys.modules), "boto": "botocore" in sys.modules}))
+                  "modules": sorted(sys.modules), "boto": "botocore" in sys.modules}))
 """
 COLD_APPS = {
     "hand-written": ("handwritten", "http_handler"),
@@ -299,21 +299,18 @@ def cold_once(name: str, event_file: str, extra: tuple[str, ...] = ()) -> tuple[
 
 
 def top_imports(stderr: str, count: int = 8) -> list[tuple[str, float]]:
-    """The heaviest imports of a `-X importtime` run: top-level packages by cumulative time."""
+    """Where a `-X importtime` run spent its import time: self time summed per top-level package."""
     totals: dict[str, float] = {}
     for line in stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
         parts = line[len("import time:") :].split("|")
         try:
-            cumulative = float(parts[1])
+            own = float(parts[0])
         except ValueError:
-            continue
-        name = parts[2].rstrip()
-        if name.startswith("  "):
-            continue  # a nested import: counted in its parent's cumulative time
-        top = name.strip().split(".")[0]
-        totals[top] = totals.get(top, 0.0) + cumulative / 1000
+            continue  # the header line
+        top = parts[2].strip().split(".")[0]
+        totals[top] = totals.get(top, 0.0) + own / 1000
     return sorted(totals.items(), key=lambda kv: -kv[1])[:count]
 
 
@@ -328,7 +325,7 @@ def cold(repetitions: int) -> dict[str, Any]:
             cold_once(name, event_file)
         walls: dict[str, list[float]] = {n: [] for n in names}
         inner: dict[str, list[float]] = {n: [] for n in names}
-        modules: dict[str, int] = {}
+        modules: dict[str, list[str]] = {}
         botocore: dict[str, bool] = {}
         for _ in range(repetitions):
             random.shuffle(names)
@@ -355,7 +352,10 @@ def cold(repetitions: int) -> dict[str, Any]:
         "wall_ratio": {n: statistics.median(v) / base_wall for n, v in walls.items()},
         "in_process_ratio": {n: statistics.median(v) / base_inner for n, v in inner.items()},
         "in_process_extra_ms": {n: statistics.median(v) - base_inner for n, v in inner.items()},
-        "modules_loaded": modules,
+        "modules_loaded": {n: len(m) for n, m in modules.items()},
+        "modules_beyond_hand_written": {
+            n: sorted(set(m) - set(modules["hand-written"])) for n, m in modules.items() if n != "hand-written"
+        },
         "imports_botocore": botocore,
         "top_imports_ms": importtime,
     }
@@ -457,9 +457,14 @@ def table(results: dict[str, Any]) -> str:
             )
         met = r["wall_ratio"]["portside"] <= TARGETS["cold"]
         lines.append(f"  target: portside wall <= {TARGETS['cold']}x -> {'met' if met else 'MISSED'}")
+        lines.append("  -X importtime, self ms summed per top-level package (one run each):")
         for name, imports in r["top_imports_ms"].items():
             shown = ", ".join(f"{mod} {ms:.1f}" for mod, ms in imports)
-            lines.append(f"  -X importtime {name}: {shown}")
+            lines.append(f"    {name}: {shown}")
+        extra = r["modules_beyond_hand_written"]["portside"]
+        packages = sorted({m.split(".")[0] for m in extra})
+        lines.append(f"  portside loads {len(extra)} modules the hand-written handler does not, from:")
+        lines.append(f"    {', '.join(packages)}")
     if "size" in results:
         r = results["size"]
         lines.append("\nLambda package size (pip install --target, no __pycache__, dist-info counted)")

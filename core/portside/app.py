@@ -224,6 +224,7 @@ class App:
         body: Any = _UNSET,
         content_type: str | None = None,
         unroutable: str | None = None,
+        failure: Result[Any] | None = None,
         **meta: Any,
     ) -> Message:
         """Build a Message from native data. Adapters use this so every transport decodes alike.
@@ -231,14 +232,14 @@ class App:
         Pass `data` (raw bytes/text, decoded with the app's limits) or an already-parsed `body`.
         A body that cannot be decoded, or `topic=None` (with `unroutable` explaining why), yields a
         Message carrying its failure Result, so it flows through middleware and the outcome table
-        like any other and its raw data is never lost.
+        like any other and its raw data is never lost. An adapter that finds a native record
+        malformed passes `failure=Result.invalid(...)` for the same treatment.
         """
-        failure: Result[Any] | None = None
         if body is _UNSET:
             try:
                 body = decode_body(data, content_type, self.limits)
             except BodyError as exc:
-                failure, body = exc.result, data
+                failure, body = failure or exc.result, data
         if topic is None:
             topic = ""
             failure = failure or Result.not_found(

@@ -26,7 +26,9 @@ OUTCOMES = ("ok", "invalid", "not_found", "error", "retry", "raise")
 class Recorder:
     """An App whose handlers record every message they get, and act on a body's "do" field."""
 
-    def __init__(self, bindings: Iterable[Binding], topics: Iterable[str] = ("t.main",), **options: Any) -> None:
+    def __init__(
+        self, bindings: Iterable[Binding], topics: Iterable[str] = ("t.main",), **options: Any
+    ) -> None:
         self.got: list[Message] = []
         service = Service("recorder")
         for topic in topics:
@@ -69,14 +71,17 @@ def _action(body: Any) -> Any:
 
 @contextmanager
 def portside_logs(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRecord]]:
-    """Records logged by portside. Its logger does not propagate (it writes JSON lines itself),
-    so caplog's handler is attached to it directly."""
+    """Records logged by portside. Its logger does not propagate (it writes JSON lines itself)
+    and is configured on first use, possibly after pytest attached caplog to non-propagating
+    loggers, so caplog's handler is attached to it here."""
     logger = get_logger(LOGGER_NAME)
+    propagate, logger.propagate = logger.propagate, False  # each record captured once
     logger.addHandler(caplog.handler)
     try:
         yield caplog.records
     finally:
         logger.removeHandler(caplog.handler)
+        logger.propagate = propagate
 
 
 def fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -95,7 +100,9 @@ def b64(data: bytes | str) -> str:
     return base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
 
 
-def sqs_batch(bodies: list[Any], *, queue: str = "orders-inbox", sample: str = "aws/powertools/sqsEvent.json") -> Event:
+def sqs_batch(
+    bodies: list[Any], *, queue: str = "orders-inbox", sample: str = "aws/powertools/sqsEvent.json"
+) -> Event:
     """An SQS event built from a real sample: one record per body (JSON-encoded unless already
     text), each with a distinct messageId, from queue `queue`."""
     template = load(sample)["Records"][1]
@@ -116,15 +123,30 @@ def kinesis_batch(bodies: list[Any], *, stream: str = "lambda-stream") -> Event:
     for index, body in enumerate(bodies):
         record = copy.deepcopy(template)
         record["kinesis"]["sequenceNumber"] = f"4959{index:04d}"
-        record["kinesis"]["data"] = b64(json.dumps(body))
+        record["kinesis"]["data"] = b64(body if isinstance(body, str) else json.dumps(body))
         records.append(record)
     return {"Records": records}
+
+
+def kafka_batch(partitions: dict[str, list[dict[str, Any]]]) -> Event:
+    """An MSK event from the real sample: "<topic>-<n>" -> [{"offset": ..., "value": ...}, ...]."""
+    event = load("aws/powertools/kafkaEventMsk.json")
+    template = event["records"]["mytopic-0"][0]
+    event["records"] = {}
+    for key, items in partitions.items():
+        topic, partition = key.rsplit("-", 1)
+        event["records"][key] = [
+            {**copy.deepcopy(template), "topic": topic, "partition": int(partition), **item} for item in items
+        ]
+    return event
 
 
 def dynamodb_batch(actions: list[str], *, table: str = "Example-Table") -> Event:
     """DynamoDB records from the aws-lambda-go sample whose NewImage carries `do`."""
     template = load("aws/aws-lambda-go/dynamodb-event.json")["Records"][0]
-    template["eventSourceARN"] = f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2016-12-01T00:00:00.000"
+    template["eventSourceARN"] = (
+        f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2016-12-01T00:00:00.000"
+    )
     records = []
     for index, action in enumerate(actions):
         record = copy.deepcopy(template)

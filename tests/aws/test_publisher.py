@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import textwrap
@@ -314,6 +315,33 @@ def test_publish_failure_in_a_queued_delivery_is_retried(aws: AwsEnv) -> None:
     assert "NonExistentQueue" not in json.dumps([e.to_dict() for e in settlement.result.errors])
 
 
+def test_unreachable_endpoint_is_a_publish_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.config import Config
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    publisher = AwsPublisher(config=Config(retries={"max_attempts": 1}, connect_timeout=2))
+
+    with pytest.raises(PublishError, match="EndpointConnectionError") as caught:
+        publisher.publish(Message("t", {}), "arn:aws:sns:us-east-1:123456789012:t")
+
+    assert "arn:aws:sns:us-east-1:123456789012:t" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_no_region_anywhere_is_a_publish_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/portside-test-aws-config")
+
+    with pytest.raises(PublishError, match="NoRegionError"):
+        AwsPublisher().publish(Message("t", {}), "http://localhost:4566/000000000000/q")
+
+
 def test_unserialisable_body_is_a_publish_error() -> None:
     with pytest.raises(PublishError, match="serialised"):
         AwsPublisher().publish(Message("t", {"x": object()}), "arn:aws:sns:us-east-1:1:t")
@@ -465,6 +493,7 @@ def test_fifo_ids_that_aws_would_refuse_are_hashed(aws: AwsEnv) -> None:
 )
 def test_parse_target(target: str, service: str, region: str | None, fifo: bool) -> None:
     parsed = parse_target(target)
+    assert repr(parsed).startswith(f"Target({service!r}, {target!r}")
     assert (parsed.service, parsed.region, parsed.fifo, parsed.address) == (service, region, fifo, target)
 
 

@@ -15,14 +15,14 @@ S3_VIA_EVENTBRIDGE = {
     "s3EventBridgeNotificationObjectExpiredEvent.json": "Object Deleted",
     "s3EventBridgeNotificationObjectRestoreCompletedEvent.json": "Object Restore Completed",
 }
-GO_EVENTBRIDGE = sorted(
-    p.name for p in samples.files("aws/aws-lambda-go") if '"detail-type"' in p.read_text()
-)
+GO_EVENTBRIDGE = sorted(p.name for p in samples.files("aws/aws-lambda-go") if '"detail-type"' in p.read_text())
 
 
 def scheduled(rule_arn: str) -> Event:
     base = load("aws/powertools/eventBridgeEvent.json")
-    base.update({"detail-type": "Scheduled Event", "source": "aws.events", "resources": [rule_arn], "detail": {}})
+    base.update(
+        {"detail-type": "Scheduled Event", "source": "aws.events", "resources": [rule_arn], "detail": {}}
+    )
     return base
 
 

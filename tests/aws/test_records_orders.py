@@ -97,7 +97,9 @@ def test_fifo_failure_in_the_middle_holds_back_the_rest(monkeypatch: pytest.Monk
         adapter="aws",
         publisher=FlakyBus(),
     )
-    batch = sqs_batch([GOOD_1, MALFORMED, TRANSIENT, GOOD_2, {"sku": "C3", "qty": 3}], queue="orders-inbox.fifo")
+    batch = sqs_batch(
+        [GOOD_1, MALFORMED, TRANSIENT, GOOD_2, {"sku": "C3", "qty": 3}], queue="orders-inbox.fifo"
+    )
     response = app.entry_point(batch, None)
     assert failures(response) == ["msg-2", "msg-3", "msg-4"]
     assert created_skus(app) == ["A1"]

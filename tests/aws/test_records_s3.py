@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from portside import event
+from portside import App, InMemoryPublisher, Service, event
+from portside.app import ERROR_HEADER
 from portside_aws.errors import DeliveryFailed
 from tests.aws.records_kit import Recorder, load
 
@@ -14,22 +15,38 @@ from tests.aws.records_kit import Recorder, load
 SAMPLES: dict[str, tuple[str, str, str | None]] = {
     "aws/powertools/s3Event.json": ("ObjectCreated:Put", "b21b84d653bb07b05b1e6b33684dc11b", None),
     "aws/powertools/s3EventDecodedKey.json": ("ObjectCreated:Put", "Happy Face.jpg", "version"),
-    "aws/powertools/s3EventDeleteObject.json": ("ObjectRemoved:Delete", "b21b84d653bb07b05b1e6b33684dc11b", None),
+    "aws/powertools/s3EventDeleteObject.json": (
+        "ObjectRemoved:Delete",
+        "b21b84d653bb07b05b1e6b33684dc11b",
+        None,
+    ),
     "aws/powertools/s3EventGlacier.json": ("ObjectCreated:Put", "b21b84d653bb07b05b1e6b33684dc11b", None),
     "aws/aws-lambda-go/s3-event.json": ("ObjectCreated:Put", "Happy Face.jpg", "version"),
     "aws/aws-lambda-go/s3-event-with-decoded.json": ("ObjectCreated:Put", "Happy Face.jpg", "version"),
-    "aws/aws-lambda-go/s3-glacier-event.json": ("s3:ObjectRestore:Completed", "glacier-test.txt", None),
+    "aws/aws-lambda-go/s3-glacier-event.json": (
+        "s3:ObjectRestore:Completed",
+        "glacier-test.txt",
+        "abcdeH0Xp66ep__QDjR76LK7Gc9X4wKO",
+    ),
     "aws/aws-lambda-go/s3-intelligenttier-event.json": (
-        "s3:IntelligentTiering:TransitionAccess", "intelligent-tier-test.dat", "versionExample123",
+        "s3:IntelligentTiering:TransitionAccess",
+        "intelligent-tier-test.dat",
+        "versionExample123",
     ),
     "aws/aws-lambda-go/s3-lifecycle-event.json": (
-        "s3:LifecycleTransition", "lifecycle-test.dat", "lifecycleVersion123",
+        "s3:LifecycleTransition",
+        "lifecycle-test.dat",
+        "lifecycleVersion123",
     ),
     "aws/aws-lambda-go/s3-replication-event.json": (
-        "s3:Replication:OperationFailedReplication", "replication-test.png", "abcdeH0Xp66ep__QDjR76LK7Gc9X4wKO",
+        "s3:Replication:OperationFailedReplication",
+        "replication-test.png",
+        "abcdeH0Xp66ep__QDjR76LK7Gc9X4wKO",
     ),
     "aws/aws-lambda-go/s3-restore-event.json": (
-        "s3:ObjectRestore:Completed", "glacier-test.txt", "abcdeH0Xp66ep__QDjR76LK7Gc9X4wKO",
+        "s3:ObjectRestore:Completed",
+        "glacier-test.txt",
+        "abcdeH0Xp66ep__QDjR76LK7Gc9X4wKO",
     ),
 }
 
@@ -58,7 +75,11 @@ def test_s3_samples(name: str) -> None:
     assert got.body == expected
     assert got.topic == "t.main" and got.transport == "aws:s3"
     assert got.correlation_id == record["responseElements"]["x-amz-request-id"]
-    assert dict(got.headers) == {"event-type": event_name, "event-source": "aws:s3", "event-time": record["eventTime"]}
+    assert dict(got.headers) == {
+        "event-type": event_name,
+        "event-source": "aws:s3",
+        "event-time": record["eventTime"],
+    }
 
 
 def test_the_samples_table_covers_every_s3_notification_sample() -> None:
@@ -92,37 +113,26 @@ def test_unbound_event_name_and_malformed_record_are_dead_lettered() -> None:
     created, removed = load("aws/powertools/s3Event.json"), load("aws/powertools/s3EventDeleteObject.json")
     broken = load("aws/powertools/s3Event.json")["Records"][0]
     broken["s3"]["object"] = {"size": 5}
-    sample = {"Records": [created["Records"][0], removed["Records"][0], broken]}
-    assert rec(sample) is None
-    assert len(rec.got) == 1
-    assert [(m.body if m.topic == "" else m.topic) for m, _ in rec.dead_lettered] == [
-        removed["Records"][0]["s3"] and rec.dead_lettered[0][0].body,
-        broken,
-    ]
+    assert rec({"Records": [created["Records"][0], removed["Records"][0], broken]}) is None
+    assert [m.body["eventName"] for m in rec.got] == ["ObjectCreated:Put"]
+    (unbound, _), (malformed, _) = rec.dead_lettered
+    assert unbound.body["eventName"] == "ObjectRemoved:Delete"
+    assert unbound.headers[ERROR_HEADER].startswith(
+        "not_found: no event binding matches S3 event 'ObjectRemoved"
+    )
+    assert malformed.body == broken
+    assert malformed.headers[ERROR_HEADER] == "invalid: S3 record has no object key"
 
 
-def test_retry_raises_delivery_failed() -> None:
-    rec = Recorder([event("ObjectCreated:*", "t.main")])
-    rec.app.service.handlers["t.main"].fn = None  # type: ignore[assignment]  # not used: see below
-    sample = load("aws/powertools/s3Event.json")
-    rec2 = Recorder([event("ObjectCreated:*", "t.main")])
-    rec2.got.clear()
+def test_a_failing_handler_makes_the_invocation_raise() -> None:
+    service = Service("thumbnails")
 
-    def busy(*_: Any) -> Any:
-        raise TimeoutError("thumbnail service timed out")
-
-    rec2._handle = busy  # type: ignore[method-assign]
-    with pytest.raises(DeliveryFailed, match="1 of 1 S3 message"):
-        Recorder([event("ObjectCreated:*", "t.main")], topics=())(sample) if False else _raising_app()(sample)
-
-
-def _raising_app() -> Any:
-    from portside import App, Service
-
-    service = Service("s3-raises")
-
-    @service.handler("t.main")
+    @service.handler("files.uploaded")
     def thumbnail(body: dict[str, Any]) -> None:
         raise TimeoutError("thumbnail service timed out")
 
-    return App(service, [event("ObjectCreated:*", "t.main")], adapter="aws", publisher=None).entry_point
+    app = App(
+        service, [event("ObjectCreated:*", "files.uploaded")], adapter="aws", publisher=InMemoryPublisher()
+    )
+    with pytest.raises(DeliveryFailed, match="1 of 1 S3 message"):
+        app.entry_point(load("aws/powertools/s3Event.json"), None)

@@ -74,13 +74,15 @@ def test_aws_lambda_go_sample_with_a_content_type_attribute() -> None:
 def test_topic_attribute_overrides_the_binding_and_correlation_attributes_win() -> None:
     rec = Recorder([queue("orders-inbox", "t.main")], topics=("t.main", "t.other"))
     event = sqs_batch([{"n": 1}, {"n": 2}, {"n": 3}])
-    first, second, third = event["Records"]
+    first, second, _ = event["Records"]
     first["messageAttributes"] = {"portside-topic": attr("t.other"), "x-correlation-id": attr("corr-1")}
     second["attributes"]["AWSTraceHeader"] = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
     assert failures(rec(event)) == []
     assert rec.seen() == [("t.other", {"n": 1}), ("t.main", {"n": 2}), ("t.main", {"n": 3})]
     assert [m.correlation_id for m in rec.got] == [
-        "corr-1", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1", "msg-2",
+        "corr-1",
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+        "msg-2",
     ]
 
 
@@ -144,7 +146,7 @@ def test_sns_envelope_is_unwrapped() -> None:
     assert got.body == {"message": "hello world", "username": "lessa"}
     assert got.id == "79406a00-bf15-46ca-978c-22c3613fcb30"  # the SQS message, which is what is retried
     assert got.correlation_id == "d88d4479-6ec0-54fe-b63f-1cf9df4bb16e"  # the SNS message
-    assert got.raw is event["Records"][0]
+    assert got.raw is event["Records"][0] and dict(got.headers) == {} and got.topic == "t.main"
 
 
 def test_sns_envelope_routes_by_subscription_when_the_queue_is_unbound() -> None:
@@ -166,6 +168,12 @@ def test_fifo_sns_envelope_sample() -> None:
     rec = Recorder([queue("Test.fifo", "t.main")])
     assert failures(rec(load(POWERTOOLS + "snsSqsFifoEvent.json"))) == []
     assert rec.seen() == [("t.main", {"message": "hello world", "username": "lessa"})]
+    [got] = rec.got
+    assert (got.id, got.correlation_id) == (
+        "69bc4bbd-ed69-4325-a434-85c3b428ceab",
+        "a7c9d2fa-77fa-5184-9de9-89391027cc7d",
+    )
+    assert dict(got.headers) == {}
 
 
 def test_s3_notification_in_sqs() -> None:
@@ -182,6 +190,13 @@ def test_s3_notification_in_sqs() -> None:
     by_queue = Recorder([queue("SQS", "t.main")])
     assert failures(by_queue(load(POWERTOOLS + "s3SqsEvent.json"))) == []
     assert by_queue.seen() == [("t.main", expected)]
+    [got] = by_queue.got
+    assert got.id == got.correlation_id == "ca3e7a89-c358-40e5-8aa0-5da01403c267"
+    assert dict(got.headers) == {
+        "event-type": "ObjectCreated:Put",
+        "event-source": "aws:s3",
+        "event-time": "2023-04-12T20:43:38.021Z",
+    }
     by_event = Recorder([event("ObjectCreated:*", "t.main")])
     by_event(load(POWERTOOLS + "s3SqsEvent.json"))
     assert by_event.seen() == [("t.main", expected)]
@@ -213,6 +228,7 @@ def test_dlq_redrive_sample_keeps_the_receive_count(caplog: pytest.LogCaptureFix
     event = load(POWERTOOLS + "sqsDlqTriggerEvent.json")
     [message] = rec.app.translate(event)
     assert message.attempt == 2 and message.topic == "t.main" and message.body == "hello world"
+    assert message.correlation_id == "db37cc61-1bb0-4e77-b6f3-7cf87f44a72a" and dict(message.headers) == {}
     with portside_logs(caplog) as logged:
         assert failures(rec(event)) == []
     assert rec.got == []  # a plain-text body without content-type: parked, not retried forever

@@ -4,7 +4,8 @@ For other AWS services' SDK calls (`lambda.invoke`), Step Functions tasks and te
 last, and only for an object with a string `topic` and no `Records`, so no AWS event shape is
 mistaken for one. The body is taken as the JSON value it already is.
 
-Response: `{"status": ..., "body": <payload as JSON>, "errors": [...]}` for the caller to read.
+Response: `{"status": ..., "body": <payload as JSON>, "errors": [...]}` for the caller to read
+(a bytes payload is base64 text).
 A message to retry makes the invocation raise `DeliveryFailed` instead, so asynchronous invokes
 are retried by Lambda (then go to the function's on-failure destination); synchronous callers
 get the error and decide.
@@ -12,6 +13,7 @@ get the error and decide.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,8 +52,13 @@ def to_response(settlements: Sequence[Settlement], batch: Batch) -> dict[str, An
     records.raise_on_retry(settlements, batch, "direct invocation")
     result = settlements[0].result
     errors = [e.to_dict() for e in result.errors]
+    payload = result.payload
     try:
-        body = to_jsonable_python(result.payload, bytes_mode="base64")
+        body = (
+            base64.b64encode(payload).decode()
+            if isinstance(payload, bytes)
+            else to_jsonable_python(payload, bytes_mode="base64")
+        )
     except Exception as exc:  # a payload pydantic cannot serialise: say so instead of crashing
         return {
             "status": "error",

@@ -101,7 +101,7 @@ def unmarshal(value: Any, path: str = "value", depth: int = 0) -> Any:
     if depth > _MAX_DEPTH:
         raise Malformed(f"{path}: nested deeper than {_MAX_DEPTH} levels")
     if not isinstance(value, dict) or len(value) != 1:
-        raise Malformed(f"{path}: not a DynamoDB typed value such as {{\"S\": \"text\"}}")
+        raise Malformed(f'{path}: not a DynamoDB typed value such as {{"S": "text"}}')
     ((kind, inner),) = value.items()
     if kind in ("M", "L"):
         if kind == "M" and isinstance(inner, dict):

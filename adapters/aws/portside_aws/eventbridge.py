@@ -77,18 +77,26 @@ def route(app: App, event: dict[str, Any]) -> tuple[Bound | None, Any, str]:
         if scheduled is not None:
             return scheduled, body, ""
         fallback = app.event_binding(SCHEDULED)
-        return fallback, body, (
-            f"no schedule binding for EventBridge rule {rule!r}; add schedule({rule!r}, topic, "
-            "expression) to the startup file"
+        return (
+            fallback,
+            body,
+            (
+                f"no schedule binding for EventBridge rule {rule!r}; add schedule({rule!r}, topic, "
+                "expression) to the startup file"
+            ),
         )
     binding = None
     if isinstance(detail_type, str):
         binding = app.event_binding(detail_type)
     if binding is None and isinstance(source, str):
         binding = app.event_binding(source)
-    return binding, event.get("detail"), (
-        f"no event binding matches EventBridge detail-type {detail_type!r} or source {source!r}; "
-        f"add event({detail_type!r}, topic) to the startup file"
+    return (
+        binding,
+        event.get("detail"),
+        (
+            f"no event binding matches EventBridge detail-type {detail_type!r} or source {source!r}; "
+            f"add event({detail_type!r}, topic) to the startup file"
+        ),
     )
 
 

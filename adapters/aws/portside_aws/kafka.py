@@ -91,8 +91,7 @@ def _read(
         records.resolve(binding, headers),
         data,
         content_type=headers.get("content-type"),
-        unroutable=f"Kafka topic {name!r} has no queue binding; add queue({name!r}, topic) to the "
-        "startup file",
+        unroutable=f"Kafka topic {name!r} has no queue binding; add queue({name!r}, topic) to the startup file",
         headers=headers,
         correlation_id=records.correlation(headers, meta["id"]),
         raw=item,

@@ -139,11 +139,9 @@ def poison(app: App, reason: str, raw: Any, **meta: Any) -> Message:
     """A Message for a record that cannot be read: it carries an `invalid` Result and the raw
     record as its body, so the outcome table dead-letters it with nothing lost."""
     body = raw if isinstance(raw, (dict, list, str, int, float, bool)) or raw is None else repr(raw)
-    message = app.inbound(None, body=body, raw=raw, **meta)
-    # The core has no public way to attach a failure to an inbound message (see the report); this
-    # is the one place that does it, as App.inbound does for undecodable bodies.
-    message._outcome = Result.invalid(Error("malformed_record", reason))
-    return message
+    return app.inbound(
+        None, body=body, raw=raw, failure=Result.invalid(Error("malformed_record", reason)), **meta
+    )
 
 
 def dead_letter_of(bindings: Sequence[Bound | None]) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote_plus
 
-from portside import App, Settlement
+from portside import App, Message, Settlement
 from portside.bindings import EventBinding
 
 from . import records
@@ -82,6 +82,12 @@ def s3_body(record: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def event_headers(body: dict[str, Any]) -> dict[str, str]:
+    """Which S3 event this is, for handlers bound by a wildcard (`ObjectCreated:*`)."""
+    pairs = (("event-type", body["eventName"]), ("event-source", "aws:s3"), ("event-time", body["eventTime"]))
+    return {key: value for key, value in pairs if value}
+
+
 def _optional_text(mapping: dict[str, Any], key: str) -> str | None:
     value = mapping.get(key)
     if value is not None and not isinstance(value, str):
@@ -89,7 +95,7 @@ def _optional_text(mapping: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _message(app: App, record: Any, binding: EventBinding | None, deadline: float | None) -> Any:
+def _message(app: App, record: Any, binding: EventBinding | None, deadline: float | None) -> Message:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     if not isinstance(record, dict):
         return records.poison(app, "S3 record is not an object", record, **meta)
@@ -100,11 +106,7 @@ def _message(app: App, record: Any, binding: EventBinding | None, deadline: floa
     response = record.get("responseElements")
     request_id = response.get("x-amz-request-id") if isinstance(response, dict) else None
     name = body["eventName"]
-    headers = {
-        key: value
-        for key, value in (("event-type", name), ("event-source", "aws:s3"), ("event-time", body["eventTime"]))
-        if value
-    }
+    headers = event_headers(body)
     return app.inbound(
         binding.topic if binding else None,
         body=body,

@@ -85,8 +85,7 @@ def _read(app: App, record: Any, deadline: float | None) -> tuple[Message, Bound
         records.resolve(binding, headers),
         body,
         content_type=headers.get("content-type"),
-        unroutable=f"SQS queue {queue!r} has no queue binding; add queue({queue!r}, topic) to the "
-        "startup file",
+        unroutable=f"SQS queue {queue!r} has no queue binding; add queue({queue!r}, topic) to the startup file",
         headers=headers,
         correlation_id=records.correlation(headers, trace, message_id),
         raw=record,
@@ -130,8 +129,11 @@ def _unwrap(
         )
         return message, route
     inner = body.get("Records")
-    if isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], dict) and (
-        inner[0].get("eventSource") == "aws:s3"
+    if (
+        isinstance(inner, list)
+        and len(inner) == 1
+        and isinstance(inner[0], dict)
+        and (inner[0].get("eventSource") == "aws:s3")
     ):
         try:
             derived = s3.s3_body(inner[0])
@@ -139,6 +141,7 @@ def _unwrap(
             return None  # not an S3 notification after all: the JSON is the body
         route = binding or s3.route(app, derived["eventName"])
         reason = f"neither the queue nor S3 event {derived['eventName']!r} is bound"
+        headers = Headers({**s3.event_headers(derived), **headers})
     elif eventbridge.matches(body):
         found, derived, reason = eventbridge.route(app, body)
         route = binding or found

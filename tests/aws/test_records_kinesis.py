@@ -1,0 +1,91 @@
+"""Kinesis Data Streams: base64 data, stream bindings, ordered partial failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from portside import queue
+from portside.app import ERROR_HEADER
+from portside_aws.errors import DeliveryFailed
+from tests.aws.records_kit import Recorder, b64, failures, fields, kinesis_batch, load, portside_logs
+
+
+def test_one_record_sample() -> None:
+    rec = Recorder([queue("lambda-stream", "t.main")])
+    sample = load("aws/powertools/kinesisStreamEventOneRecord.json")
+    assert failures(rec(sample)) == []
+    [got] = rec.got
+    assert (got.topic, got.body) == ("t.main", {"message": "test message", "username": "test"})
+    assert dict(got.headers) == {"partition-key": "1"}
+    assert got.id == got.correlation_id == sample["Records"][0]["eventID"]
+    assert got.transport == "aws:kinesis" and got.raw == sample["Records"][0]
+
+
+@pytest.mark.parametrize(
+    ("name", "stream", "texts"),
+    [
+        (
+            "aws/powertools/kinesisStreamEvent.json",
+            "lambda-stream",
+            [b"Hello, this is a test.", b"This is only a test."],
+        ),
+        ("aws/aws-lambda-go/kinesis-event.json", "simple-stream", [b"Hello World", b"Hello World"]),
+        ("aws/aws-lambda-go/kinesis-time-window-event.json", "lambda-stream", [b"Hello, this is a test."]),
+    ],
+)
+def test_text_samples_are_dead_lettered_with_their_bytes(name: str, stream: str, texts: list[bytes]) -> None:
+    rec = Recorder([queue(stream, "t.main", dead_letter="arn:aws:sqs:us-east-2:123456789012:stream-dlq")])
+    assert failures(rec(load(name))) == []  # poison is parked, not retried: the shard moves on
+    assert rec.got == []
+    assert [m.body for m, _ in rec.dead_lettered] == texts
+    assert {t for _, t in rec.dead_lettered} == {"arn:aws:sqs:us-east-2:123456789012:stream-dlq"}
+    assert all(
+        m.headers[ERROR_HEADER].startswith("invalid: body is not valid JSON") for m, _ in rec.dead_lettered
+    )
+
+
+def test_cloudwatch_logs_subscription_data_is_gzip_so_poison() -> None:
+    rec = Recorder([queue("pt-1488-KinesisStreamCloudWatchLogs-D8tHs0im0aJG", "t.main", dead_letter="dlq")])
+    sample = load("aws/powertools/kinesisStreamCloudWatchLogsEvent.json")
+    assert failures(rec(sample)) == []
+    assert rec.got == [] and len(rec.dead_lettered) == len(sample["Records"]) == 2
+    assert all(m.body[:2] == b"\x1f\x8b" for m, _ in rec.dead_lettered)  # the gzip bytes, kept whole
+
+
+def test_ordered_stops_at_first_retry_and_reports_it_and_every_later_record() -> None:
+    rec = Recorder([queue("lambda-stream", "t.main", dead_letter="dlq")])
+    response = rec(kinesis_batch([{"do": "ok"}, {"do": "invalid"}, {"do": "raise"}, {"do": "ok"}]))
+    assert failures(response) == ["49590002", "49590003"]
+    assert [m.body["do"] for m in rec.got] == ["ok", "invalid", "raise"]
+    assert [m.body for m, _ in rec.dead_lettered] == [{"do": "invalid"}]
+
+
+def test_malformed_records_are_poison_not_crashes() -> None:
+    rec = Recorder([queue("lambda-stream", "t.main", dead_letter="dlq")])
+    event = kinesis_batch([{"do": "ok"}, {"do": "ok"}, {"do": "ok"}])
+    event["Records"][0]["kinesis"]["data"] = "not base64!"
+    del event["Records"][1]["kinesis"]
+    event["Records"][2]["kinesis"]["data"] = b64("{}")
+    assert failures(rec(event)) == []
+    assert rec.seen() == [("t.main", {})]
+    reasons = [m.headers[ERROR_HEADER] for m, _ in rec.dead_lettered]
+    assert reasons == [
+        "invalid: Kinesis record 'data' is not valid base64",
+        "invalid: Kinesis record has no 'kinesis' object",
+    ]
+
+
+def test_unbound_stream(caplog: pytest.LogCaptureFixture) -> None:
+    rec = Recorder([queue("other-stream", "t.main")])
+    with portside_logs(caplog) as logged:
+        assert failures(rec(kinesis_batch([{"n": 1}]))) == []
+    [warning] = [fields(r) for r in logged if r.getMessage() == "(unrouted) -> not_found"]
+    assert "Kinesis stream 'lambda-stream' has no queue binding" in warning["errors"][0]["message"]
+
+
+def test_retry_of_a_record_without_sequence_number_fails_the_batch() -> None:
+    rec = Recorder([queue("lambda-stream", "t.main")])
+    event = kinesis_batch([{"do": "retry"}])
+    del event["Records"][0]["kinesis"]["sequenceNumber"]
+    with pytest.raises(DeliveryFailed):
+        rec(event)
