@@ -1,0 +1,110 @@
+"""Every file in ../shared/events/aws through the Lambda handler, data-driven.
+
+Each sample is in exactly one category (taken from the per-shape test catalogues), and the
+handler's behaviour per category is asserted on the real file: HTTP samples get a response in
+their source's exact shape; record samples yield one Message per record and the source's native
+result; every other file (Cognito, Firehose, response samples, ...) is the documented rejection,
+`UnsupportedEvent`; the deliberately malformed JSON sample cannot reach a handler at all.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from portside import App, InMemoryPublisher, Message, Service, http
+from portside_aws.errors import UnsupportedEvent
+from tests import samples
+from tests.aws.test_http_shapes import ALB_KEYS, HTTP_SAMPLES, REST_KEYS
+from tests.aws.test_records_detection import EXPECTED, NOT_JSON
+
+V2_KEYS = {"statusCode", "headers", "body", "isBase64Encoded", "cookies"}
+HTTP_KEYS = {"apigw_v2": V2_KEYS, "apigw_rest": REST_KEYS, "alb": ALB_KEYS}
+BATCH_REPORTING = {"sqs", "kinesis", "dynamodb", "kafka"}
+RECORD_KIND = {f"aws/{name}": kind for kind, names in EXPECTED.items() for name in names}
+NOT_JSON_FILES = {f"aws/{name}" for name in NOT_JSON}
+
+
+def every_file() -> list[str]:
+    return [f"aws/{p.parent.name}/{p.name}" for f in ("aws/powertools", "aws/aws-lambda-go") for p in samples.files(f)]
+
+
+def category(name: str) -> str:
+    if name in NOT_JSON_FILES:
+        return "not-json"
+    if name in HTTP_SAMPLES:
+        return "http:" + HTTP_SAMPLES[name].__name__.rsplit(".", 1)[-1]
+    if name in RECORD_KIND:
+        return "records:" + RECORD_KIND[name]
+    return "unsupported"
+
+
+def catch_all_app() -> tuple[App, list[Message]]:
+    seen: list[Message] = []
+    service = Service("catch-all")
+
+    @service.handler("catch")
+    def catch(message: Message) -> dict[str, Any]:
+        seen.append(message)
+        return {"ok": True}
+
+    routes = [http(f"{m} /{{path+}}", "catch") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")]
+    routes += [http(f"{m} /", "catch") for m in ("GET", "POST")]
+    return App(service, routes, adapter="aws", publisher=InMemoryPublisher()), seen
+
+
+def record_count(event: dict[str, Any]) -> int:
+    if isinstance(event.get("Records"), list):
+        return len(event["Records"])
+    if isinstance(event.get("records"), dict):
+        return sum(len(batch) for batch in event["records"].values())
+    return 1  # EventBridge: one event
+
+
+def test_the_catalogue_covers_every_file_once() -> None:
+    files = every_file()
+    assert len(files) > 200
+    assert set(HTTP_SAMPLES) <= set(files) and set(RECORD_KIND) <= set(files)
+    assert not set(HTTP_SAMPLES) & set(RECORD_KIND)
+    assert sum(category(f) == "unsupported" for f in files) > 50
+
+
+@pytest.mark.parametrize("name", every_file())
+def test_sample_through_the_lambda_handler(name: str) -> None:
+    kind = category(name)
+    text = samples.path(name).read_text()
+    if kind == "not-json":
+        with pytest.raises(ValueError):
+            json.loads(text)
+        app, _ = catch_all_app()
+        with pytest.raises(UnsupportedEvent, match="type str"):
+            app.entry_point(text, None)  # what a handler would see if it were passed as a string
+        return
+    event = json.loads(text)
+    app, seen = catch_all_app()
+    if kind == "unsupported":
+        with pytest.raises(UnsupportedEvent, match="cannot"):
+            app.entry_point(event, None)
+        assert seen == []
+        return
+    source, shape = kind.split(":")
+    if source == "http":
+        response = app.entry_point(event, None)
+        assert set(response) <= HTTP_KEYS[shape], name
+        assert isinstance(response["statusCode"], int) and 200 <= response["statusCode"] < 600
+        assert isinstance(response["body"], str)
+        if response["statusCode"] == 200:
+            assert len(seen) == 1 and json.loads(response["body"]) == {"ok": True}
+        else:  # a sample whose text body has no content type: the documented structured 400
+            assert json.loads(response["body"])["error"]["status"] == "invalid"
+        return
+    messages = app.translate(event)
+    assert len(messages) == record_count(event), name
+    response = app.entry_point(event, None)  # unbound sources: poison, logged, acknowledged
+    assert seen == []
+    if shape in BATCH_REPORTING:
+        assert response == {"batchItemFailures": []}, name
+    else:
+        assert response is None, name
