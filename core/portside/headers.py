@@ -24,6 +24,18 @@ class Headers(Mapping[str, str]):
                     items[key] = value
         self._items = items
 
+    @classmethod
+    def from_lowercase(cls, items: dict[str, str]) -> Headers:
+        """Wrap a dict whose names are already lower-case, one string value each (no copy).
+
+        For adapters on their hot path; raises TypeError when a value is not a string."""
+        for value in items.values():
+            if type(value) is not str:
+                raise TypeError("header values must be strings")
+        headers = cls()
+        headers._items = items
+        return headers
+
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .headers import EMPTY_HEADERS, Headers
@@ -14,7 +14,8 @@ class HttpRequest:
     """An HTTP request as every adapter delivers it to `App.handle_http`.
 
     `path` is decoded (no %xx escapes); `body` is the raw, already base64-decoded bytes;
-    `query` keeps repeated values. (A plain class, not a dataclass: see values.py.)
+    `query` keeps repeated values; `identity` and `deadline` may be zero-argument callables,
+    resolved on first use (see Message). (A plain class, not a dataclass: see values.py.)
     """
 
     __slots__ = ("body", "deadline", "headers", "id", "identity", "method", "path", "query", "raw", "transport")
@@ -27,8 +28,8 @@ class HttpRequest:
         query: Mapping[str, list[str]] = _NO_QUERY,
         body: bytes = b"",
         id: str | None = None,
-        identity: Mapping[str, Any] | None = None,
-        deadline: float | None = None,
+        identity: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
+        deadline: float | Callable[[], float | None] | None = None,
         transport: str = "http",
         raw: Any = None,
     ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .headers import EMPTY_HEADERS, Headers
@@ -21,6 +21,8 @@ class Message:
     `raw` is the native event (escape hatch); `params` holds HTTP path parameters;
     `identity` the caller's verified claims when the transport authenticated it;
     `deadline` a `time.monotonic()` instant by which the platform stops the invocation.
+    Adapters may pass `identity` and `deadline` as zero-argument callables: they are then
+    worked out on first access only, keeping the receive path cheap.
     """
 
     __slots__ = (
@@ -49,8 +51,8 @@ class Message:
         transport: str = "direct",
         raw: Any = None,
         params: Mapping[str, str] | None = None,
-        identity: Mapping[str, Any] | None = None,
-        deadline: float | None = None,
+        identity: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
+        deadline: float | Callable[[], float | None] | None = None,
         attempt: int = 1,
     ) -> None:
         if headers is None:
@@ -111,11 +113,17 @@ class Message:
 
     @property
     def identity(self) -> Mapping[str, Any] | None:
-        return self._identity
+        identity = self._identity
+        if callable(identity):  # resolved on first use: most handlers never ask
+            identity = self._identity = identity()
+        return identity  # type: ignore[no-any-return]
 
     @property
     def deadline(self) -> float | None:
-        return self._deadline
+        deadline = self._deadline
+        if callable(deadline):
+            deadline = self._deadline = deadline()
+        return deadline  # type: ignore[no-any-return]
 
     @property
     def attempt(self) -> int:

@@ -600,10 +600,15 @@ def test_strip_stage_setting_reads_the_environment(monkeypatch: pytest.MonkeyPat
 
 
 # --------------------------------------------------------------------------- identity
+def resolved_identity(request: Any) -> Any:
+    """Adapters pass identity lazily (a callable); a Message resolves it on first access."""
+    return Message("t", identity=request.identity).identity
+
+
 def test_rest_iam_identity_without_an_authorizer() -> None:
     event = _rest()
     del event["requestContext"]["authorizer"]
-    identity = apigw_rest.to_request(event, None, AwsSettings()).identity
+    identity = resolved_identity(apigw_rest.to_request(event, None, AwsSettings()))
     assert identity is not None
     assert identity["type"] == "iam"
     assert identity["principal"] == "theUserArn"
@@ -618,7 +623,7 @@ def test_rest_cognito_claims() -> None:
         "claims": {"sub": "u-1", "email": "a@example.com"},
         "scopes": ["orders/read"],
     }
-    identity = apigw_rest.to_request(event, None, AwsSettings()).identity
+    identity = resolved_identity(apigw_rest.to_request(event, None, AwsSettings()))
     assert identity == {
         "type": "jwt",
         "principal": "u-1",
@@ -630,7 +635,7 @@ def test_rest_cognito_claims() -> None:
 def test_jwt_principal_is_the_subject() -> None:
     event = _v2()
     event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = "user-42"
-    identity = apigw_v2.to_request(event, None, AwsSettings()).identity
+    identity = resolved_identity(apigw_v2.to_request(event, None, AwsSettings()))
     assert identity is not None and identity["principal"] == "user-42"
 
 

@@ -59,7 +59,7 @@ def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> Ht
         ),
         body=common.request_body(event),
         id=common.text(ctx.get("requestId")) or lambda_request_id(context),
-        identity=_identity(ctx),
+        identity=lambda: _identity(ctx),  # built on first use: few handlers read it
         deadline=lambda_deadline(context),
         transport="aws-rest-api",
         raw=event,

@@ -7,6 +7,7 @@ header in a 2.0 response would be folded into one comma-joined header and break.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -42,18 +43,21 @@ def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> Ht
     if settings.strip_stage:
         path = _strip_stage(path, ctx.get("stage"))
     raw_query = event.get("rawQueryString")
+    query: dict[str, list[str]]
+    if raw_query == "":
+        query = {}
+    elif isinstance(raw_query, str):
+        query = parse_qs(raw_query, keep_blank_values=True)
+    else:
+        query = common.query(event.get("queryStringParameters"))
     return HttpRequest(
         method=common.text(http.get("method")).upper(),
         path=path,
         headers=common.headers(event.get("headers"), cookies=event.get("cookies")),
-        query=(
-            parse_qs(raw_query, keep_blank_values=True)
-            if isinstance(raw_query, str)
-            else common.query(event.get("queryStringParameters"))
-        ),
+        query=query,
         body=common.request_body(event),
         id=common.text(ctx.get("requestId")) or lambda_request_id(context),
-        identity=_identity(common.mapping(ctx.get("authorizer"))),
+        identity=_lazy_identity(ctx.get("authorizer")),
         deadline=lambda_deadline(context),
         transport="aws-function-url" if is_function_url(event) else "aws-http-api",
         raw=event,
@@ -80,6 +84,13 @@ def _strip_stage(path: str, stage: Any) -> str:
         return path
     stripped = strip_prefix(path, "/" + stage)
     return path if stripped is None else stripped
+
+
+def _lazy_identity(authorizer: Any) -> Callable[[], dict[str, Any] | None] | None:
+    """Identity is read by few handlers: build it on first use, not on every request."""
+    if not isinstance(authorizer, dict) or not authorizer:
+        return None
+    return lambda: _identity(authorizer)
 
 
 def _identity(authorizer: dict[str, Any]) -> dict[str, Any] | None:

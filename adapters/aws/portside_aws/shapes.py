@@ -18,9 +18,11 @@ All of them are pure: no I/O, no dispatching. `entry.py` does the dispatching.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from portside import Message
+from portside.app import monotonic_deadline
 
 
 class Batch:
@@ -51,14 +53,16 @@ def lambda_request_id(context: Any) -> str | None:
     return getattr(context, "aws_request_id", None)
 
 
-def lambda_deadline(context: Any) -> float | None:
-    """`Message.deadline` from the Lambda context's remaining time."""
+def lambda_deadline(context: Any) -> Callable[[], float | None] | None:
+    """`Message.deadline` from the Lambda context's remaining time, worked out on first use."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if remaining is None:
         return None
-    from portside.app import monotonic_deadline
 
-    try:
-        return monotonic_deadline(float(remaining()))
-    except Exception:
-        return None
+    def deadline() -> float | None:
+        try:
+            return monotonic_deadline(float(remaining()))
+        except Exception:
+            return None
+
+    return deadline
