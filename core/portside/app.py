@@ -350,44 +350,42 @@ class App:
                 path = stripped
                 break
         route, params, allowed = self.router.match(request.method, path)
-        meta: dict[str, Any] = {
-            "headers": request.headers,
-            "id": request.id,
-            "transport": request.transport,
-            "raw": request.raw,
-            "identity": request.identity,
-            "deadline": request.deadline,
-        }
+        failure: Result[Any] | None = None
+        body: Any = None
         if route is None:
-            failure = (
-                Result.failure(
-                    Status.METHOD_NOT_ALLOWED,
-                    Error("method_not_allowed", f"{request.method} is not allowed on {path}; "
-                          f"allowed: {', '.join(allowed)}"),
-                    headers={"allow": ", ".join(allowed)},
-                )
-                if allowed
-                else Result.not_found(
-                    Error("no_route", f"no route for {request.method} {path}")
-                )
-            )
-            message = Message("", None, **meta)
-            message._outcome = failure
-            return message
-        message = self.inbound(
-            route.topic, request.body, content_type=request.headers.get("content-type"),
-            params=params, **meta,
+            topic = ""
+            failure = _route_failure(request.method, path, allowed)
+        else:
+            topic = route.topic
+            try:
+                body = decode_body(request.body, request.headers.get("content-type"), self.limits)
+            except BodyError as exc:
+                failure, body = exc.result, request.body
+            else:
+                if body is None or type(body) is dict:
+                    query = request.query
+                    if query or params:
+                        merged: dict[str, Any] = {
+                            k: v[0] if len(v) == 1 else list(v) for k, v in query.items()
+                        }
+                        if body:
+                            merged.update(body)
+                        merged.update(params)
+                        body = merged
+                    elif body is None:
+                        body = {}
+        message = Message(
+            topic,
+            body,
+            headers=request.headers,
+            id=request.id,
+            transport=request.transport,
+            raw=request.raw,
+            params=params,
+            identity=request.identity,
+            deadline=request.deadline,
         )
-        if message._outcome is None:
-            body = message.body
-            if body is None or isinstance(body, dict):
-                merged: dict[str, Any] = {
-                    k: v[0] if len(v) == 1 else list(v) for k, v in request.query.items()
-                }
-                if body:
-                    merged.update(body)
-                merged.update(params)
-                message._body = merged
+        message._outcome = failure
         return message
 
     def render_http(self, result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:
@@ -418,6 +416,16 @@ class App:
         if head or status == 204:
             body = b""
         return HttpResponse(status, headers, body, list(result.cookies))
+
+
+def _route_failure(method: str, path: str, allowed: tuple[str, ...]) -> Result[Any]:
+    if allowed:
+        return Result.failure(
+            Status.METHOD_NOT_ALLOWED,
+            Error("method_not_allowed", f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}"),
+            headers={"allow": ", ".join(allowed)},
+        )
+    return Result.not_found(Error("no_route", f"no route for {method} {path}"))
 
 
 def _error_body(result: Result[Any], message: Message) -> bytes:

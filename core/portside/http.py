@@ -76,6 +76,8 @@ class HttpResponse:
     def is_text(self) -> bool:
         """True when the body is safe to send as text (JSON or text/*); else base64 it."""
         content_type = self.headers.get("content-type", "")
+        if content_type == "application/json":  # what portside itself sets: the common case
+            return True
         media = content_type.split(";", 1)[0].strip().lower()
         return (
             not self.body

@@ -48,6 +48,8 @@ class Router:
 
     def __init__(self) -> None:
         self._root = _Node()
+        # Templates without parameters, by normalised path: one dict lookup serves most requests.
+        self._static: dict[str, dict[str, Route]] = {}
 
     def add(self, method: str, template: str, topic: str) -> Route:
         method = method.upper()
@@ -75,6 +77,7 @@ class Router:
                 raise BindingError(f"{template}: a parameter must be a whole segment, like /{{id}}")
             else:
                 node = node.static.setdefault(segment, _Node())
+        self._static["/" + "/".join(segments)] = node.routes
         return self._put(node.routes, route, node, None, None)
 
     @staticmethod
@@ -96,6 +99,11 @@ class Router:
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], tuple[str, ...]]:
         """(route, params, allowed). No route and empty `allowed`: 404; non-empty: 405."""
+        if "//" not in path:
+            table = self._static.get(path.rstrip("/") or "/")
+            route = table.get(method) if table else None
+            if route is not None:
+                return route, {}, ()
         segments = split_path(path)
         candidates: list[tuple[dict[str, Route], dict[str, str]]] = []
         self._collect(self._root, segments, 0, {}, candidates)

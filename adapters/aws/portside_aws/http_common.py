@@ -77,12 +77,16 @@ def _entries(single: Any, multi: Any = None) -> Iterator[tuple[str, list[str]]]:
 def headers(single: Any, multi: Any = None, cookies: Any = None) -> Headers:
     """Case-insensitive headers. Repeated ones are comma-joined, except Cookie, joined with "; "
     as RFC 6265 wants; `cookies` (the 2.0 format's `cookies[]`) replaces any Cookie header."""
-    if not multi and not cookies and isinstance(single, dict):
-        # The common case (HTTP API, function URLs, single-value ALB): one value per name.
+    if not multi and isinstance(single, dict):
+        # The common case (HTTP API, function URLs, single-value ALB): one value per name. A value
+        # that is not a string (only in a malformed event) is dropped, as null ones are.
         try:
-            return Headers.from_lowercase({k.lower(): v for k, v in single.items() if v is not None})
+            items = {k.lower(): v for k, v in single.items() if type(v) is str}
+            if type(cookies) is list and cookies:
+                items[_COOKIE] = "; ".join(cookies)
+            return Headers.from_lowercase(items)
         except (AttributeError, TypeError):
-            pass  # a non-string name or value: take the careful path below
+            pass  # a non-string name or cookie: take the careful path below
     pairs: list[tuple[str, str]] = []
     cookie_parts: list[str] = []
     for name, values in _entries(single, multi):
