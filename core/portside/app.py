@@ -21,7 +21,7 @@ from .bindings import (
     ScheduleBinding,
     SubscriptionBinding,
 )
-from .codec import BodyError, Limits, decode_body, encode_json
+from .codec import BodyError, LazyJson, Limits, decode_body, encode_json
 from .errors import StartupError
 from .headers import Headers
 from .http import HttpRequest, HttpResponse
@@ -135,6 +135,14 @@ class App:
             chains[topic] = compose(handler.middleware, handler.bind(self._publish, _crashed))
         outer = [*app_middleware, *self.service.middleware]
         self._pipeline = compose(outer, self._route_topic)
+        # Topics whose JSON may be parsed lazily (codec.LazyJson): the handler validates its body
+        # before running and no middleware could read the body first, so malformed JSON is
+        # answered exactly as eager decoding would answer it.
+        self._deferrable = frozenset(
+            topic
+            for topic, handler in self.service.handlers.items()
+            if handler.validates_body and not handler.middleware and not outer
+        )
         return chains
 
     def _check_capabilities(self) -> None:
@@ -225,6 +233,7 @@ class App:
         content_type: str | None = None,
         unroutable: str | None = None,
         failure: Result[Any] | None = None,
+        lazy: bool = False,
         **meta: Any,
     ) -> Message:
         """Build a Message from native data. Adapters use this so every transport decodes alike.
@@ -233,11 +242,15 @@ class App:
         A body that cannot be decoded, or `topic=None` (with `unroutable` explaining why), yields a
         Message carrying its failure Result, so it flows through middleware and the outcome table
         like any other and its raw data is never lost. An adapter that finds a native record
-        malformed passes `failure=Result.invalid(...)` for the same treatment.
+        malformed passes `failure=Result.invalid(...)` for the same treatment. `lazy=True` (for
+        adapters that do not read the body themselves) lets the core defer JSON parsing where
+        that cannot change the outcome (see codec.LazyJson).
         """
         if body is _UNSET:
             try:
-                body = decode_body(data, content_type, self.limits)
+                body = decode_body(
+                    data, content_type, self.limits, lazy=lazy and topic in self._deferrable
+                )
             except BodyError as exc:
                 failure, body = failure or exc.result, data
         if topic is None:
@@ -286,6 +299,7 @@ class App:
         in full and acknowledge. Returns RETRY only if publishing to the target failed."""
         target = target or self.dead_letter_target
         reason = "; ".join(e.message for e in result.errors) or result.status.value
+        body = _kept_body(message)
         if target is None:
             logs.log(
                 40,
@@ -296,12 +310,12 @@ class App:
                 message_id=message.id,
                 status=result.status.value,
                 reason=reason,
-                body=message.body if isinstance(message.body, (str, dict, list)) else repr(message.body),
+                body=body.decode("utf-8", "replace") if isinstance(body, bytes) else body,
             )
             return Delivery.DEAD_LETTER
         parked = Message(
             message.topic,
-            message.body,
+            body,
             headers=message.headers.merged(
                 {ERROR_HEADER: f"{result.status.value}: {reason}"[:1000],
                  CORRELATION_HEADER: message.correlation_id}
@@ -357,14 +371,20 @@ class App:
             failure = _route_failure(request.method, path, allowed)
         else:
             topic = route.topic
+            query = request.query
+            merge = bool(query or params)  # the body rule needs the parsed object to merge into
             try:
-                body = decode_body(request.body, request.headers.get("content-type"), self.limits)
+                body = decode_body(
+                    request.body,
+                    request.headers.get("content-type"),
+                    self.limits,
+                    lazy=not merge and topic in self._deferrable,
+                )
             except BodyError as exc:
                 failure, body = exc.result, request.body
             else:
                 if body is None or type(body) is dict:
-                    query = request.query
-                    if query or params:
+                    if merge:
                         merged: dict[str, Any] = {
                             k: v[0] if len(v) == 1 else list(v) for k, v in query.items()
                         }
@@ -418,6 +438,17 @@ class App:
         return HttpResponse(status, headers, body, list(result.cookies))
 
 
+def _kept_body(message: Message) -> Any:
+    """The body to park: parsed if it parses, else the text exactly as it came (nothing lost)."""
+    body = message._body
+    if type(body) is LazyJson:
+        try:
+            return message.body
+        except BodyError:
+            return body.text()
+    return body
+
+
 def _route_failure(method: str, path: str, allowed: tuple[str, ...]) -> Result[Any]:
     if allowed:
         return Result.failure(
@@ -441,6 +472,8 @@ def _error_body(result: Result[Any], message: Message) -> bytes:
 
 
 def _crashed(message: Message, exc: Exception) -> Result[Any]:
+    if isinstance(exc, BodyError):  # a deferred body read by middleware or a handler: malformed
+        return exc.result
     logs.log(
         40,
         "handler raised",

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .codec import BodyError, LazyJson
 from .context import Context, PublishFn
 from .errors import HandlerDefinitionError
 from .message import Message
@@ -29,9 +30,13 @@ _fast_result = Result._fast
 
 
 def validation_errors(exc: ValidationError) -> tuple[Error, ...]:
-    """One Error per failing field, with a dotted field path (`items.0.qty`)."""
+    """One Error per failing field, with a dotted field path (`items.0.qty`).
+
+    Malformed JSON met while validating deferred text gets the code eager decoding gives."""
     out = []
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
+        if err["type"] == "json_invalid":
+            return (Error("malformed_json", f"body is not valid JSON: {err['msg']}"),)
         field = ".".join(str(part) for part in err["loc"]) or None
         out.append(Error(err["type"], err["msg"], field))
     return tuple(out)
@@ -68,6 +73,11 @@ class Handler:
         self.is_async = inspect.iscoroutinefunction(fn)
         self.plan, self.body_type = _plan(fn)
 
+    @property
+    def validates_body(self) -> bool:
+        """True when the body is validated (or parsed) before the handler runs."""
+        return _BODY in self.plan
+
     def bind(self, publish: PublishFn, crashed: Callable[[Message, Exception], Result[Any]]) -> Invoke:
         """The per-message callable, specialised for this signature.
 
@@ -83,16 +93,25 @@ class Handler:
             def fn(*args: Any) -> Any:
                 return run_sync(async_fn(*args))
 
-        validate = self._validator()
+        validate, validate_json = self._validators()
         plan = self.plan
+
+        def body_of(message: Message) -> Any:
+            raw = message._body
+            if type(raw) is LazyJson:
+                return validate_json(raw.data)
+            return validate(raw)
 
         if plan == (_BODY,):
 
             def invoke(message: Message) -> Result[Any]:
+                raw = message._body
                 try:
-                    body = validate(message._body)
+                    body = validate_json(raw.data) if type(raw) is LazyJson else validate(raw)
                 except ValidationError as exc:
                     return Result(_INVALID, None, validation_errors(exc))
+                except BodyError as exc:
+                    return exc.result
                 try:
                     return to_result(fn(body))
                 except Exception as exc:
@@ -101,10 +120,13 @@ class Handler:
         elif plan == (_BODY, _CONTEXT):
 
             def invoke(message: Message) -> Result[Any]:
+                raw = message._body
                 try:
-                    body = validate(message._body)
+                    body = validate_json(raw.data) if type(raw) is LazyJson else validate(raw)
                 except ValidationError as exc:
                     return Result(_INVALID, None, validation_errors(exc))
+                except BodyError as exc:
+                    return exc.result
                 try:
                     return to_result(fn(body, Context(message, publish)))
                 except Exception as exc:
@@ -117,9 +139,11 @@ class Handler:
                 for kind in plan:
                     if kind is _BODY:
                         try:
-                            args.append(validate(message._body))
+                            args.append(body_of(message))
                         except ValidationError as exc:
                             return Result(_INVALID, None, validation_errors(exc))
+                        except BodyError as exc:
+                            return exc.result
                     elif kind is _MESSAGE:
                         args.append(message)
                     else:
@@ -131,19 +155,25 @@ class Handler:
 
         return invoke
 
-    def _validator(self) -> Callable[[Any], Any]:
+    def _validators(self) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+        """(validate a decoded body, validate JSON text) for the body parameter's type."""
         body_type = self.body_type
         if body_type is None or body_type is Any or body_type is object:
-            return _identity
+            return _identity, _parse
         if isinstance(body_type, type) and issubclass(body_type, BaseModel):
-            return body_type.model_validate
+            return body_type.model_validate, body_type.model_validate_json
         from pydantic import TypeAdapter
 
-        return TypeAdapter(body_type).validate_python
+        adapter = TypeAdapter(body_type)
+        return adapter.validate_python, adapter.validate_json
 
 
 def _identity(value: Any) -> Any:
     return value
+
+
+def _parse(data: bytes | str) -> Any:
+    return LazyJson(data).parse()
 
 
 def _plan(fn: HandlerFn) -> tuple[tuple[str, ...], Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .codec import LazyJson
 from .headers import EMPTY_HEADERS, Headers
 from .ids import new_id
 
@@ -80,7 +81,13 @@ class Message:
 
     @property
     def body(self) -> Any:
-        return self._body
+        """The decoded JSON body. Adapters may defer parsing (codec.LazyJson); then the first
+        read parses it, and malformed text raises BodyError, which dispatch answers with the
+        same `invalid` Result as eager decoding."""
+        body = self._body
+        if type(body) is LazyJson:
+            body = self._body = body.parse()
+        return body
 
     @property
     def headers(self) -> Headers:
@@ -133,7 +140,7 @@ class Message:
         """A copy with some fields changed (messages are immutable)."""
         fields = {
             "topic": self._topic,
-            "body": self._body,
+            "body": self._body,  # a LazyJson stays lazy in the copy
             "headers": self._headers,
             "id": self.id,
             "correlation_id": self.correlation_id,

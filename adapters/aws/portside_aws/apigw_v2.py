@@ -32,35 +32,49 @@ def matches(event: dict[str, Any]) -> bool:
 
 def is_function_url(event: dict[str, Any]) -> bool:
     """Function URLs are served from `<url-id>.lambda-url.<region>.on.aws`."""
-    domain = common.text(common.mapping(event.get("requestContext")).get("domainName"))
-    return ".lambda-url." in domain and domain.endswith(".on.aws")
+    return _is_function_url_domain(common.mapping(event.get("requestContext")).get("domainName"))
+
+
+def _is_function_url_domain(domain: Any) -> bool:
+    return type(domain) is str and ".lambda-url." in domain and domain.endswith(".on.aws")
 
 
 def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
-    ctx = common.mapping(event.get("requestContext"))
-    http = common.mapping(ctx.get("http"))
-    path = common.path(event.get("rawPath") or http.get("path"))
-    if settings.strip_stage:
-        path = _strip_stage(path, ctx.get("stage"))
+    ctx = event.get("requestContext")
+    if type(ctx) is not dict:
+        ctx = {}
+    http = ctx.get("http")
+    if type(http) is not dict:
+        http = {}
+    raw_path = event.get("rawPath") or http.get("path")
+    if type(raw_path) is str and raw_path.startswith("/") and "%" not in raw_path:
+        path = raw_path  # the common case, no decoding needed
+    else:
+        path = common.path(raw_path)
+    stage = ctx.get("stage")
+    if settings.strip_stage and stage and stage != "$default" and type(stage) is str:
+        path = _strip_stage(path, stage)
     raw_query = event.get("rawQueryString")
     query: dict[str, list[str]]
-    if raw_query == "":
-        query = {}
-    elif isinstance(raw_query, str):
+    if not raw_query:
+        query = {} if raw_query == "" else common.query(event.get("queryStringParameters"))
+    elif type(raw_query) is str:
         query = parse_qs(raw_query, keep_blank_values=True)
     else:
         query = common.query(event.get("queryStringParameters"))
+    method = http.get("method")
+    request_id = ctx.get("requestId")
     return HttpRequest(
-        method=common.text(http.get("method")).upper(),
-        path=path,
-        headers=common.headers(event.get("headers"), cookies=event.get("cookies")),
-        query=query,
-        body=common.request_body(event),
-        id=common.text(ctx.get("requestId")) or lambda_request_id(context),
-        identity=_lazy_identity(ctx.get("authorizer")),
-        deadline=lambda_deadline(context),
-        transport="aws-function-url" if is_function_url(event) else "aws-http-api",
-        raw=event,
+        method.upper() if type(method) is str else "",
+        path,
+        common.headers(event.get("headers"), cookies=event.get("cookies")),
+        query,
+        common.request_body(event),
+        request_id if type(request_id) is str and request_id else lambda_request_id(context),
+        _lazy_identity(ctx.get("authorizer")),
+        lambda_deadline(context),
+        "aws-function-url" if _is_function_url_domain(ctx.get("domainName")) else "aws-http-api",
+        event,
     )
 
 

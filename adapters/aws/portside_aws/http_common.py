@@ -125,7 +125,7 @@ def identity(
 
 def response_body(response: HttpResponse) -> tuple[str, bool]:
     """(body, isBase64Encoded): text bodies as they are, anything else base64 so bytes survive."""
-    if response.is_text:
+    if response.headers.get("content-type") == "application/json" or response.is_text:
         try:
             return response.body.decode("utf-8"), False
         except UnicodeDecodeError:
@@ -138,6 +138,8 @@ def split_cookies(response: HttpResponse) -> tuple[dict[str, str], list[str]]:
 
     A Set-Cookie a handler put among its headers joins the response's cookie list.
     """
+    if not response.cookies and _SET_COOKIE not in response.headers:
+        return response.headers, []  # the common case: nothing to move
     plain: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in response.headers.items():

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from portside import App, Error, Headers, Message, Result, Settlement
+from portside.headers import EMPTY_HEADERS
 from portside.message import CORRELATION_HEADER, TOPIC_HEADER
 
 from .errors import DeliveryFailed
@@ -100,8 +101,10 @@ def attribute_headers(attributes: Any, value_keys: Sequence[str]) -> Headers:
     Binary values stay base64 text: headers are text, and the raw record keeps the original.
     Attributes with no text value (list types AWS does not deliver) are skipped.
     """
-    if attributes is None:
-        return Headers()
+    if not attributes:
+        if attributes is None or attributes == {}:
+            return EMPTY_HEADERS
+        raise Malformed("message attributes are not an object")
     if not isinstance(attributes, dict):
         raise Malformed("message attributes are not an object")
     headers: dict[str, str] = {}

@@ -46,8 +46,9 @@ def to_batch(app: App, event: dict[str, Any], context: Any) -> Batch:
     deadline = lambda_deadline(context)
     batch = Batch([])
     bindings: list[Bound | None] = []
+    sources: dict[Any, tuple[str | None, Bound | None, bool]] = {}  # per queue ARN, worked out once
     for record in records.records_of(event):
-        message, binding, ordered = _read(app, record, deadline)
+        message, binding, ordered = _read(app, record, deadline, sources)
         batch.messages.append(message)
         batch.record_ids.append(records.field_text(record, "messageId"))
         batch.ordered = batch.ordered or ordered
@@ -60,16 +61,37 @@ def to_response(settlements: Sequence[Settlement], batch: Batch) -> dict[str, An
     return records.batch_item_failures(settlements, batch.record_ids)
 
 
-def _read(app: App, record: Any, deadline: float | None) -> tuple[Message, Bound | None, bool]:
+def _source(app: App, arn: Any) -> tuple[str | None, Bound | None, bool]:
+    """(queue name, its binding, whether it is ordered) for a record's `eventSourceARN`."""
+    queue = records.arn_resource(arn)
+    binding = app.queue_binding(queue) if queue else None
+    ordered = bool(queue and queue.endswith(".fifo")) or bool(binding and binding.ordered)
+    return queue, binding, ordered
+
+
+# Bodies carrying one of these may be an envelope to unwrap; only they are parsed up front.
+_ENVELOPE_MARKERS = ('"TopicArn"', '"Records"', '"detail-type"')
+
+
+def _read(
+    app: App,
+    record: Any,
+    deadline: Any,
+    sources: dict[Any, tuple[str | None, Bound | None, bool]],
+) -> tuple[Message, Bound | None, bool]:
     """One record -> (Message, the binding it went by, whether its queue is ordered)."""
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     if not isinstance(record, dict):
         return records.poison(app, "SQS record is not an object", record, **meta), None, False
     message_id = records.text(record.get("messageId"))
     meta["id"] = message_id
-    queue = records.arn_resource(record.get("eventSourceARN"))
-    binding = app.queue_binding(queue) if queue else None
-    ordered = bool(queue and queue.endswith(".fifo")) or bool(binding and binding.ordered)
+    arn = record.get("eventSourceARN")
+    source = sources.get(arn) if isinstance(arn, str) else None
+    if source is None:
+        source = _source(app, arn)
+        if isinstance(arn, str):
+            sources[arn] = source
+    queue, binding, ordered = source
     body = record.get("body")
     attributes = record.get("attributes")
     attributes = attributes if isinstance(attributes, dict) else {}
@@ -81,17 +103,21 @@ def _read(app: App, record: Any, deadline: float | None) -> tuple[Message, Bound
         return records.poison(app, str(exc), record, **meta), binding, ordered
     meta["attempt"] = records.positive_int(attributes.get("ApproximateReceiveCount"))
     trace = attributes.get("AWSTraceHeader")
+    topic = records.resolve(binding, headers)
+    envelope = any(marker in body for marker in _ENVELOPE_MARKERS)
     message = app.inbound(
-        records.resolve(binding, headers),
+        topic,
         body,
         content_type=headers.get("content-type"),
-        unroutable=f"SQS queue {queue!r} has no queue binding; add queue({queue!r}, topic) to the startup file",
+        unroutable=None if topic else
+        f"SQS queue {queue!r} has no queue binding; add queue({queue!r}, topic) to the startup file",
         headers=headers,
         correlation_id=records.correlation(headers, trace, message_id),
         raw=record,
+        lazy=not envelope,
         **meta,
     )
-    if isinstance(message.body, dict):
+    if envelope and isinstance(message.body, dict):
         unwrapped = _unwrap(app, message.body, binding, headers, trace, record, meta)
         if unwrapped is not None:
             return unwrapped[0], unwrapped[1], ordered
