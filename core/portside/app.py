@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import logs
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from .adapters import Adapter
 
 _UNSET: Any = object()
+_DELIVERY = {status: row.delivery for status, row in OUTCOMES.items()}
+_DEAD_LETTER = Delivery.DEAD_LETTER
 ERROR_HEADER = "x-portside-error"
 
 
@@ -234,7 +236,15 @@ class App:
         unroutable: str | None = None,
         failure: Result[Any] | None = None,
         lazy: bool = False,
-        **meta: Any,
+        headers: Headers | Mapping[str, str] | None = None,
+        id: str | None = None,
+        correlation_id: str | None = None,
+        transport: str = "direct",
+        raw: Any = None,
+        params: Mapping[str, str] | None = None,
+        identity: Any = None,
+        deadline: Any = None,
+        attempt: int = 1,
     ) -> Message:
         """Build a Message from native data. Adapters use this so every transport decodes alike.
 
@@ -258,7 +268,19 @@ class App:
             failure = failure or Result.not_found(
                 Error("unroutable", unroutable or "no binding matches this message")
             )
-        message = Message(topic, body, **meta)
+        message = Message(
+            topic,
+            body,
+            headers=headers,
+            id=id,
+            correlation_id=correlation_id,
+            transport=transport,
+            raw=raw,
+            params=params,
+            identity=identity,
+            deadline=deadline,
+            attempt=attempt,
+        )
         message._outcome = failure
         return message
 
@@ -266,8 +288,8 @@ class App:
     def deliver(self, message: Message, *, dead_letter: str | None = None) -> Settlement:
         """Dispatch a queued/evented message and settle it by the outcome table."""
         result = self.dispatch(message)
-        delivery = OUTCOMES[result.status].delivery
-        if delivery is Delivery.DEAD_LETTER:
+        delivery = _DELIVERY[result.status]
+        if delivery is _DEAD_LETTER:
             delivery = self.dead_letter(message, result, dead_letter)
         return Settlement(delivery, result)
 

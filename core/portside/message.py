@@ -123,14 +123,14 @@ class Message:
         identity = self._identity
         if callable(identity):  # resolved on first use: most handlers never ask
             identity = self._identity = identity()
-        return identity  # type: ignore[no-any-return]
+        return identity
 
     @property
     def deadline(self) -> float | None:
         deadline = self._deadline
         if callable(deadline):
             deadline = self._deadline = deadline()
-        return deadline  # type: ignore[no-any-return]
+        return deadline
 
     @property
     def attempt(self) -> int:

@@ -26,7 +26,7 @@ from portside.bindings import QueueBinding
 
 from . import records
 from .records import Malformed
-from .shapes import Batch, lambda_deadline
+from .shapes import Batch, Deadline, lambda_deadline
 
 KIND = "records"
 TRANSPORT = "aws:dynamodb"
@@ -57,7 +57,7 @@ def to_response(settlements: Sequence[Settlement], batch: Batch) -> dict[str, An
     return records.batch_item_failures(settlements, batch.record_ids)
 
 
-def _read(app: App, record: Any, deadline: float | None) -> tuple[Message, QueueBinding | None]:
+def _read(app: App, record: Any, deadline: Deadline) -> tuple[Message, QueueBinding | None]:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     stream = record.get("dynamodb") if isinstance(record, dict) else None
     if not isinstance(record, dict) or not isinstance(stream, dict):

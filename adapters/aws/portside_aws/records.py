@@ -127,12 +127,12 @@ def resolve(binding: Bound | None, headers: Headers) -> str | None:
     """
     if binding is None:
         return None
-    return headers.get(TOPIC_HEADER) or binding.topic
+    return (headers.get(TOPIC_HEADER) if headers else None) or binding.topic
 
 
 def correlation(headers: Headers, *fallbacks: Any) -> str | None:
     """`x-correlation-id` when the sender set it, else the first native id available."""
-    for candidate in (headers.get(CORRELATION_HEADER), *fallbacks):
+    for candidate in (headers.get(CORRELATION_HEADER) if headers else None, *fallbacks):
         if isinstance(candidate, str) and candidate:
             return candidate
     return None

@@ -22,7 +22,7 @@ from portside.bindings import EventBinding
 
 from . import records
 from .records import Malformed
-from .shapes import Batch, lambda_deadline
+from .shapes import Batch, Deadline, lambda_deadline
 
 KIND = "records"
 TRANSPORT = "aws:s3"
@@ -95,7 +95,7 @@ def _optional_text(mapping: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _message(app: App, record: Any, binding: EventBinding | None, deadline: float | None) -> Message:
+def _message(app: App, record: Any, binding: EventBinding | None, deadline: Deadline) -> Message:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     if not isinstance(record, dict):
         return records.poison(app, "S3 record is not an object", record, **meta)

@@ -53,7 +53,10 @@ def lambda_request_id(context: Any) -> str | None:
     return getattr(context, "aws_request_id", None)
 
 
-def lambda_deadline(context: Any) -> Callable[[], float | None] | None:
+Deadline = Callable[[], "float | None"] | None  # Message.deadline, resolved on first use
+
+
+def lambda_deadline(context: Any) -> Deadline:
     """`Message.deadline` from the Lambda context's remaining time, worked out on first use."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if remaining is None:

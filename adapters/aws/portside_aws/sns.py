@@ -21,7 +21,7 @@ from portside.bindings import SubscriptionBinding
 
 from . import records
 from .records import Malformed
-from .shapes import Batch, lambda_deadline
+from .shapes import Batch, Deadline, lambda_deadline
 
 KIND = "records"
 TRANSPORT = "aws:sns"
@@ -48,7 +48,7 @@ def to_response(settlements: Sequence[Settlement], batch: Batch) -> None:
     records.raise_on_retry(settlements, batch, "SNS")
 
 
-def _read(app: App, record: Any, deadline: float | None) -> tuple[Message, SubscriptionBinding | None]:
+def _read(app: App, record: Any, deadline: Deadline) -> tuple[Message, SubscriptionBinding | None]:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     sns = record.get("Sns") if isinstance(record, dict) else None
     if not isinstance(sns, dict):

@@ -80,11 +80,12 @@ def _read(
     sources: dict[Any, tuple[str | None, Bound | None, bool]],
 ) -> tuple[Message, Bound | None, bool]:
     """One record -> (Message, the binding it went by, whether its queue is ordered)."""
-    meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     if not isinstance(record, dict):
-        return records.poison(app, "SQS record is not an object", record, **meta), None, False
+        message = records.poison(
+            app, "SQS record is not an object", record, transport=TRANSPORT, deadline=deadline
+        )
+        return message, None, False
     message_id = records.text(record.get("messageId"))
-    meta["id"] = message_id
     arn = record.get("eventSourceARN")
     source = sources.get(arn) if isinstance(arn, str) else None
     if source is None:
@@ -94,30 +95,37 @@ def _read(
     queue, binding, ordered = source
     body = record.get("body")
     attributes = record.get("attributes")
-    attributes = attributes if isinstance(attributes, dict) else {}
+    if not isinstance(attributes, dict):
+        attributes = {}
     try:
         headers = records.attribute_headers(record.get("messageAttributes"), _SQS_VALUES)
         if not isinstance(body, str):
             raise Malformed("SQS record has no text body")
     except Malformed as exc:
-        return records.poison(app, str(exc), record, **meta), binding, ordered
-    meta["attempt"] = records.positive_int(attributes.get("ApproximateReceiveCount"))
+        message = records.poison(
+            app, str(exc), record, transport=TRANSPORT, deadline=deadline, id=message_id
+        )
+        return message, binding, ordered
     trace = attributes.get("AWSTraceHeader")
     topic = records.resolve(binding, headers)
-    envelope = any(marker in body for marker in _ENVELOPE_MARKERS)
+    envelope = '"TopicArn"' in body or '"Records"' in body or '"detail-type"' in body
     message = app.inbound(
         topic,
         body,
-        content_type=headers.get("content-type"),
+        content_type=headers.get("content-type") if headers else None,
         unroutable=None if topic else
         f"SQS queue {queue!r} has no queue binding; add queue({queue!r}, topic) to the startup file",
         headers=headers,
         correlation_id=records.correlation(headers, trace, message_id),
         raw=record,
         lazy=not envelope,
-        **meta,
+        transport=TRANSPORT,
+        deadline=deadline,
+        id=message_id,
+        attempt=records.positive_int(attributes.get("ApproximateReceiveCount")),
     )
     if envelope and isinstance(message.body, dict):
+        meta = {"transport": TRANSPORT, "deadline": deadline, "id": message_id, "attempt": message.attempt}
         unwrapped = _unwrap(app, message.body, binding, headers, trace, record, meta)
         if unwrapped is not None:
             return unwrapped[0], unwrapped[1], ordered
