@@ -8,7 +8,6 @@ rejects responses with unknown keys or a non-string body (502).
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
 from portside import HttpRequest, HttpResponse
@@ -66,6 +65,8 @@ def to_response(response: HttpResponse, event: dict[str, Any]) -> dict[str, Any]
 
 def status_description(status: int) -> str:
     """The status line the ALB sends, e.g. "200 OK"."""
+    from http import HTTPStatus  # only ALB functions pay for this import
+
     try:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
