@@ -13,12 +13,14 @@ import binascii
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from portside import App, Error, Headers, Message, Result, Settlement
+from portside import App, Delivery, Error, Headers, Message, Result, Settlement
 from portside.headers import EMPTY_HEADERS
 from portside.message import CORRELATION_HEADER, TOPIC_HEADER
 
 from .errors import DeliveryFailed
 from .shapes import Batch
+
+_RETRY = Delivery.RETRY
 
 
 class Bound(Protocol):
@@ -127,12 +129,12 @@ def resolve(binding: Bound | None, headers: Headers) -> str | None:
     """
     if binding is None:
         return None
-    return (headers.get(TOPIC_HEADER) if headers else None) or binding.topic
+    return (headers.get(TOPIC_HEADER) if headers is not EMPTY_HEADERS else None) or binding.topic
 
 
 def correlation(headers: Headers, *fallbacks: Any) -> str | None:
     """`x-correlation-id` when the sender set it, else the first native id available."""
-    for candidate in (headers.get(CORRELATION_HEADER) if headers else None, *fallbacks):
+    for candidate in (headers.get(CORRELATION_HEADER) if headers is not EMPTY_HEADERS else None, *fallbacks):
         if isinstance(candidate, str) and candidate:
             return candidate
     return None
@@ -171,7 +173,7 @@ def batch_item_failures(settlements: Sequence[Settlement], identifiers: Sequence
         )
     failures: list[dict[str, Any]] = []
     for settlement, identifier in zip(settlements, identifiers, strict=True):
-        if not settlement.retry:
+        if settlement.delivery is not _RETRY:
             continue
         if identifier in (None, ""):
             raise DeliveryFailed(

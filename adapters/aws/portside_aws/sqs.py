@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from portside import App, Headers, Message, Settlement
+from portside.headers import EMPTY_HEADERS
 
 from . import eventbridge, records, s3
 from .records import Bound, Malformed
@@ -48,9 +49,9 @@ def to_batch(app: App, event: dict[str, Any], context: Any) -> Batch:
     bindings: list[Bound | None] = []
     sources: dict[Any, tuple[str | None, Bound | None, bool]] = {}  # per queue ARN, worked out once
     for record in records.records_of(event):
-        message, binding, ordered = _read(app, record, deadline, sources)
+        message, binding, ordered, message_id = _read(app, record, deadline, sources)
         batch.messages.append(message)
-        batch.record_ids.append(records.field_text(record, "messageId"))
+        batch.record_ids.append(message_id)
         batch.ordered = batch.ordered or ordered
         bindings.append(binding)
     batch.dead_letter = records.dead_letter_of(bindings)
@@ -78,14 +79,17 @@ def _read(
     record: Any,
     deadline: Any,
     sources: dict[Any, tuple[str | None, Bound | None, bool]],
-) -> tuple[Message, Bound | None, bool]:
-    """One record -> (Message, the binding it went by, whether its queue is ordered)."""
+) -> tuple[Message, Bound | None, bool, str]:
+    """One record -> (Message, the binding it went by, whether its queue is ordered, its
+    messageId or "" when it has none). Inlined checks: this runs once per record."""
     if not isinstance(record, dict):
         message = records.poison(
             app, "SQS record is not an object", record, transport=TRANSPORT, deadline=deadline
         )
-        return message, None, False
-    message_id = records.text(record.get("messageId"))
+        return message, None, False, ""
+    message_id = record.get("messageId")
+    if type(message_id) is not str:
+        message_id = ""
     arn = record.get("eventSourceARN")
     source = sources.get(arn) if isinstance(arn, str) else None
     if source is None:
@@ -103,33 +107,43 @@ def _read(
             raise Malformed("SQS record has no text body")
     except Malformed as exc:
         message = records.poison(
-            app, str(exc), record, transport=TRANSPORT, deadline=deadline, id=message_id
+            app, str(exc), record, transport=TRANSPORT, deadline=deadline, id=message_id or None
         )
-        return message, binding, ordered
+        return message, binding, ordered, message_id
     trace = attributes.get("AWSTraceHeader")
-    topic = records.resolve(binding, headers)
+    if headers is EMPTY_HEADERS:  # no message attributes: the common case, nothing to look up
+        topic = binding.topic if binding is not None else None
+        content_type = None
+        correlation_id = trace if type(trace) is str and trace else message_id or None
+    else:
+        topic = records.resolve(binding, headers)
+        content_type = headers.get("content-type")
+        correlation_id = records.correlation(headers, trace, message_id)
+    count = attributes.get("ApproximateReceiveCount")
+    fast = type(count) is str and count.isdigit() and count[0] != "0"
+    attempt = int(count) if fast else records.positive_int(count)
     envelope = '"TopicArn"' in body or '"Records"' in body or '"detail-type"' in body
     message = app.inbound(
         topic,
         body,
-        content_type=headers.get("content-type") if headers else None,
+        content_type=content_type,
         unroutable=None if topic else
         f"SQS queue {queue!r} has no queue binding; add queue({queue!r}, topic) to the startup file",
         headers=headers,
-        correlation_id=records.correlation(headers, trace, message_id),
+        correlation_id=correlation_id,
         raw=record,
         lazy=not envelope,
         transport=TRANSPORT,
         deadline=deadline,
-        id=message_id,
-        attempt=records.positive_int(attributes.get("ApproximateReceiveCount")),
+        id=message_id or None,
+        attempt=attempt,
     )
     if envelope and isinstance(message.body, dict):
-        meta = {"transport": TRANSPORT, "deadline": deadline, "id": message_id, "attempt": message.attempt}
+        meta = {"transport": TRANSPORT, "deadline": deadline, "id": message_id or None, "attempt": attempt}
         unwrapped = _unwrap(app, message.body, binding, headers, trace, record, meta)
         if unwrapped is not None:
-            return unwrapped[0], unwrapped[1], ordered
-    return message, binding, ordered
+            return unwrapped[0], unwrapped[1], ordered, message_id
+    return message, binding, ordered, message_id
 
 
 def _unwrap(
