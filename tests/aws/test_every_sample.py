@@ -28,7 +28,8 @@ NOT_JSON_FILES = {f"aws/{name}" for name in NOT_JSON}
 
 
 def every_file() -> list[str]:
-    return [f"aws/{p.parent.name}/{p.name}" for f in ("aws/powertools", "aws/aws-lambda-go") for p in samples.files(f)]
+    folders = ("aws/powertools", "aws/aws-lambda-go")
+    return [f"aws/{p.parent.name}/{p.name}" for folder in folders for p in samples.files(folder)]
 
 
 def category(name: str) -> str:

@@ -5,8 +5,10 @@ import pytest
 from portside import Limits, Status
 from portside.codec import BodyError, decode_body, encode_json
 
+DEFAULT = Limits()
 
-def fails(data: bytes | str, content_type: str | None = None, limits: Limits = Limits()) -> BodyError:
+
+def fails(data: bytes | str, content_type: str | None = None, limits: Limits = DEFAULT) -> BodyError:
     with pytest.raises(BodyError) as info:
         decode_body(data, content_type, limits)
     return info.value

@@ -22,7 +22,9 @@ from tests import samples
 from tests.core.conftest import Item
 
 
-def call(base: str, method: str, path: str, body: bytes | None = None, **headers: str) -> tuple[int, dict[str, str], Any]:
+def call(
+    base: str, method: str, path: str, body: bytes | None = None, **headers: str
+) -> tuple[int, dict[str, str], Any]:
     request = urllib.request.Request(base + path, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -43,7 +45,7 @@ def orders() -> Iterator[tuple[str, LocalRuntime]]:
 
 
 def test_orders_over_http(orders: tuple[str, LocalRuntime]) -> None:
-    base, runtime = orders
+    base, _ = orders
     status, headers, order = call(base, "POST", "/orders", b'{"sku":"A1","qty":2}',
                                   **{"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 201 and order["sku"] == "A1" and order["status"] == "open"
@@ -55,7 +57,8 @@ def test_orders_over_http(orders: tuple[str, LocalRuntime]) -> None:
     assert call(base, "GET", "/orders/unknown")[0] == 404
     status, headers, error = call(base, "DELETE", "/orders")
     assert status == 405 and headers["allow"] == "POST"
-    status, _, error = call(base, "POST", "/orders", b'{"sku": "", "qty": 0}', **{"Content-Type": "application/json"})
+    json_type = {"Content-Type": "application/json"}
+    status, _, error = call(base, "POST", "/orders", b'{"sku": "", "qty": 0}', **json_type)
     assert status == 400 and {e["field"] for e in error["error"]["errors"]} == {"sku", "qty"}
     published = call(base, "GET", "/_portside/published")[2]
     assert [p["topic"] for p in published] == ["orders.created", "orders.cancelled"]
@@ -77,7 +80,8 @@ def test_message_endpoint_queues_and_dead_letters(orders: tuple[str, LocalRuntim
     letters = call(base, "GET", "/_portside/dead-letters")[2]
     assert len(letters) == 1 and letters[0]["body"] == "{broken"
     assert letters[0]["headers"]["x-portside-error"].startswith("invalid")
-    status, headers, body = call(base, "POST", "/_portside/messages/orders.create?wait=true", b'{"sku":"W","qty":3}')
+    path = "/_portside/messages/orders.create?wait=true"
+    status, headers, body = call(base, "POST", path, b'{"sku":"W","qty":3}')
     assert status == 201 and headers["x-portside-delivery"] == "ack" and body["sku"] == "W"
     assert call(base, "POST", "/_portside/messages/no.such.topic", b"{}")[0] == 404
     assert call(base, "GET", "/_portside/nothing")[0] == 404
