@@ -14,7 +14,7 @@ from portside import HttpRequest, HttpResponse
 
 from . import http_common as common
 from .settings import AwsSettings
-from .shapes import lambda_deadline, lambda_request_id
+from .shapes import lambda_request_id
 
 KIND = "http"
 _SET_COOKIE = "set-cookie"
@@ -27,20 +27,12 @@ def matches(event: dict[str, Any]) -> bool:
 
 def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
     """No identity: an ALB's own authentication arrives as `x-amzn-oidc-*` headers."""
-    return HttpRequest(
-        method=common.text(event.get("httpMethod")).upper(),
-        path=common.path(event.get("path")),
-        headers=common.headers(event.get("headers"), event.get("multiValueHeaders")),
-        query=common.query(
-            event.get("queryStringParameters"),
-            event.get("multiValueQueryStringParameters"),
-            decode=True,
-        ),
-        body=common.request_body(event),
-        id=lambda_request_id(context),
-        deadline=lambda_deadline(context),
+    return common.v1_request(
+        event,
+        context,
         transport="aws-alb",
-        raw=event,
+        request_id=lambda_request_id(context),  # ALB events carry no request id of their own
+        decode_query=True,  # ALB forwards query strings still URL-encoded
     )
 
 

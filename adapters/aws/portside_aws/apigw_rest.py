@@ -15,7 +15,7 @@ from portside import HttpRequest, HttpResponse
 
 from . import http_common as common
 from .settings import AwsSettings
-from .shapes import lambda_deadline, lambda_request_id
+from .shapes import lambda_request_id
 
 KIND = "http"
 
@@ -50,19 +50,12 @@ def matches(event: dict[str, Any]) -> bool:
 
 def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
     ctx = common.mapping(event.get("requestContext"))
-    return HttpRequest(
-        method=common.text(event.get("httpMethod")).upper(),
-        path=common.path(event.get("path")),
-        headers=common.headers(event.get("headers"), event.get("multiValueHeaders")),
-        query=common.query(
-            event.get("queryStringParameters"), event.get("multiValueQueryStringParameters")
-        ),
-        body=common.request_body(event),
-        id=common.text(ctx.get("requestId")) or lambda_request_id(context),
-        identity=lambda: _identity(ctx),  # built on first use: few handlers read it
-        deadline=lambda_deadline(context),
+    return common.v1_request(
+        event,
+        context,
         transport="aws-rest-api",
-        raw=event,
+        request_id=common.text(ctx.get("requestId")) or lambda_request_id(context),
+        identity=lambda: _identity(ctx),  # built on first use: few handlers read it
     )
 
 

@@ -26,7 +26,7 @@ from portside.bindings import QueueBinding
 
 from . import records
 from .records import Malformed
-from .shapes import Batch, Deadline, lambda_deadline
+from .shapes import Batch, Deadline
 
 KIND = "records"
 TRANSPORT = "aws:dynamodb"
@@ -40,17 +40,7 @@ def matches(event: dict[str, Any]) -> bool:
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any) -> Batch:
-    deadline = lambda_deadline(context)
-    batch = Batch([], ordered=True)
-    bindings: list[QueueBinding | None] = []
-    for record in records.records_of(event):
-        message, binding = _read(app, record, deadline)
-        batch.messages.append(message)
-        stream = record.get("dynamodb") if isinstance(record, dict) else None
-        batch.record_ids.append(records.field_text(stream, "SequenceNumber"))
-        bindings.append(binding)
-    batch.dead_letter = records.dead_letter_of(bindings)
-    return batch
+    return records.stream_batch(app, event, context, _read, "dynamodb", "SequenceNumber")
 
 
 def to_response(settlements: Sequence[Settlement], batch: Batch) -> dict[str, Any]:

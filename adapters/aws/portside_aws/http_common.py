@@ -20,7 +20,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote, unquote_plus
 
-from portside import Headers, HttpResponse
+from portside import Headers, HttpRequest, HttpResponse
+
+from .shapes import lambda_deadline
 
 _COOKIE = "cookie"
 _SET_COOKIE = "set-cookie"
@@ -149,3 +151,31 @@ def split_cookies(response: HttpResponse) -> tuple[dict[str, str], list[str]]:
             plain[name] = value
     cookies.extend(response.cookies)
     return plain, cookies
+
+
+def v1_request(
+    event: dict[str, Any],
+    context: Any,
+    *,
+    transport: str,
+    request_id: str | None,
+    identity: Any = None,
+    decode_query: bool = False,
+) -> HttpRequest:
+    """The request of a payload-1.0 event: API Gateway REST and ALB share this format."""
+    return HttpRequest(
+        method=text(event.get("httpMethod")).upper(),
+        path=path(event.get("path")),
+        headers=headers(event.get("headers"), event.get("multiValueHeaders")),
+        query=query(
+            event.get("queryStringParameters"),
+            event.get("multiValueQueryStringParameters"),
+            decode=decode_query,
+        ),
+        body=request_body(event),
+        id=request_id,
+        identity=identity,
+        deadline=lambda_deadline(context),
+        transport=transport,
+        raw=event,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from portside import App, Delivery, Error, Headers, Message, Result, Settlement
@@ -18,7 +18,7 @@ from portside.headers import EMPTY_HEADERS
 from portside.message import CORRELATION_HEADER, TOPIC_HEADER
 
 from .errors import DeliveryFailed
-from .shapes import Batch
+from .shapes import Batch, Deadline, lambda_deadline
 
 _RETRY = Delivery.RETRY
 
@@ -157,6 +157,29 @@ def dead_letter_of(bindings: Sequence[Bound | None]) -> str | None:
         if isinstance(target, str) and target:
             return target
     return None
+
+
+def stream_batch(
+    app: App,
+    event: Mapping[str, Any],
+    context: Any,
+    read: Callable[[App, Any, Deadline], tuple[Message, Bound | None]],
+    section: str,
+    id_key: str,
+) -> Batch:
+    """The ordered batch of a stream source (Kinesis, DynamoDB Streams): one Message per record,
+    each reported by `record[section][id_key]` (its sequence number)."""
+    deadline = lambda_deadline(context)
+    batch = Batch([], ordered=True)
+    bindings: list[Bound | None] = []
+    for record in records_of(event):
+        message, binding = read(app, record, deadline)
+        batch.messages.append(message)
+        inner = record.get(section) if isinstance(record, dict) else None
+        batch.record_ids.append(field_text(inner, id_key))
+        bindings.append(binding)
+    batch.dead_letter = dead_letter_of(bindings)
+    return batch
 
 
 def batch_item_failures(settlements: Sequence[Settlement], identifiers: Sequence[Any]) -> dict[str, Any]:

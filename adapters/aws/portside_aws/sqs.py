@@ -120,8 +120,10 @@ def _read(
         content_type = headers.get("content-type")
         correlation_id = records.correlation(headers, trace, message_id)
     count = attributes.get("ApproximateReceiveCount")
-    fast = type(count) is str and count.isdigit() and count[0] != "0"
-    attempt = int(count) if fast else records.positive_int(count)
+    if type(count) is str and count.isdigit() and count[0] != "0":
+        attempt = int(count)
+    else:
+        attempt = records.positive_int(count)
     envelope = '"TopicArn"' in body or '"Records"' in body or '"detail-type"' in body
     message = app.inbound(
         topic,
