@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -65,7 +66,8 @@ def _instructions(scenario: str, contender: str, n: int) -> int:
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
         sys.executable, __file__, "--drive", scenario, contender, str(n),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # string hashing is randomised per process otherwise
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     match = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
     if match is None:
         raise RuntimeError(f"no instruction count in callgrind's output:\n{done.stderr[-2000:]}")
@@ -75,6 +77,7 @@ def _instructions(scenario: str, contender: str, n: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--only", help="comma-separated scenarios: core,http,sqs")
     parser.add_argument("--drive", nargs=3, metavar=("SCENARIO", "CONTENDER", "N"))
     args = parser.parse_args()
     if args.drive:
@@ -84,7 +87,10 @@ def main() -> int:
         print("valgrind is not installed (apt-get install valgrind); skipping instruction counts")
         return 0
     results: dict[str, dict[str, Any]] = {}
+    wanted = set(args.only.split(",")) if args.only else None
     for scenario, contenders in SCENARIOS.items():
+        if wanted is not None and scenario.split()[-1].replace("dispatch", "core") not in wanted:
+            continue
         per_call = {}
         for contender in contenders:
             low = _instructions(scenario, contender, args.n)
@@ -99,7 +105,7 @@ def main() -> int:
             print(f"  {contender:<14}{row['instructions']:>12,}{row['ratio']:>8.2f}x")
     out = BENCH / "results"
     out.mkdir(exist_ok=True)
-    (out / "instructions.json").write_text(json.dumps(results, indent=2))
+    (out / f"instructions{'-' + args.only.replace(',', '-') if args.only else ''}.json").write_text(json.dumps(results, indent=2))
     return 0
 
 

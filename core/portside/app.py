@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 _UNSET: Any = object()
 _DELIVERY = {status: row.delivery for status, row in OUTCOMES.items()}
-_DEAD_LETTER = Delivery.DEAD_LETTER
+_DEAD_LETTER, _RETRY = Delivery.DEAD_LETTER, Delivery.RETRY
 ERROR_HEADER = "x-portside-error"
 
 
@@ -287,11 +287,7 @@ class App:
     # ------------------------------------------------------------------ queued delivery
     def deliver(self, message: Message, *, dead_letter: str | None = None) -> Settlement:
         """Dispatch a queued/evented message and settle it by the outcome table."""
-        result = self.dispatch(message)
-        delivery = _DELIVERY[result.status]
-        if delivery is _DEAD_LETTER:
-            delivery = self.dead_letter(message, result, dead_letter)
-        return Settlement(delivery, result)
+        return self.deliver_batch((message,), dead_letter=dead_letter)[0]
 
     def deliver_batch(
         self,
@@ -300,18 +296,24 @@ class App:
         ordered: bool = False,
         dead_letter: str | None = None,
     ) -> list[Settlement]:
-        """Deliver in order. `ordered` (FIFO): after the first RETRY, later messages are not
-        dispatched and are all returned as RETRY, so redelivery keeps their order."""
+        """Deliver in order, settling each message by the outcome table (dead-lettering poison).
+
+        `ordered` (FIFO, streams): after the first RETRY, later messages are not dispatched and
+        are all returned as RETRY, so redelivery keeps their order."""
         settlements: list[Settlement] = []
+        dispatch = self.dispatch
         for index, message in enumerate(messages):
-            settlement = self.deliver(message, dead_letter=dead_letter)
-            settlements.append(settlement)
-            if ordered and settlement.retry:
+            result = dispatch(message)
+            delivery = _DELIVERY[result.status]
+            if delivery is _DEAD_LETTER:
+                delivery = self.dead_letter(message, result, dead_letter)
+            settlements.append(Settlement(delivery, result))
+            if ordered and delivery is _RETRY:
                 skipped = Result.retry(
                     Error("order_preserved", "not processed: an earlier message in its ordered "
                           "batch failed and will be redelivered first")
                 )
-                settlements.extend(Settlement(Delivery.RETRY, skipped) for _ in messages[index + 1:])
+                settlements.extend(Settlement(_RETRY, skipped) for _ in messages[index + 1:])
                 break
         return settlements
 
