@@ -105,7 +105,8 @@ def main() -> int:
             print(f"  {contender:<14}{row['instructions']:>12,}{row['ratio']:>8.2f}x")
     out = BENCH / "results"
     out.mkdir(exist_ok=True)
-    (out / f"instructions{'-' + args.only.replace(',', '-') if args.only else ''}.json").write_text(json.dumps(results, indent=2))
+    suffix = "-" + args.only.replace(",", "-") if args.only else ""
+    (out / f"instructions{suffix}.json").write_text(json.dumps(results, indent=2))
     return 0
 
 
