@@ -102,7 +102,11 @@ def _read(
     if not isinstance(attributes, dict):
         attributes = {}
     try:
-        headers = records.attribute_headers(record.get("messageAttributes"), _SQS_VALUES)
+        attributes_of_message = record.get("messageAttributes")
+        if attributes_of_message is None or attributes_of_message == {}:
+            headers = EMPTY_HEADERS
+        else:
+            headers = records.attribute_headers(attributes_of_message, _SQS_VALUES)
         if not isinstance(body, str):
             raise Malformed("SQS record has no text body")
     except Malformed as exc:
