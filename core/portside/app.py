@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 _UNSET: Any = object()
 _DELIVERY = {status: row.delivery for status, row in OUTCOMES.items()}
+_HTTP_STATUS = {status: row.http_status for status, row in OUTCOMES.items()}
 _DEAD_LETTER, _RETRY = Delivery.DEAD_LETTER, Delivery.RETRY
 ERROR_HEADER = "x-portside-error"
 
@@ -400,7 +401,7 @@ class App:
             try:
                 body = decode_body(
                     request.body,
-                    request.headers.get("content-type"),
+                    request.headers.get_lowercase("content-type"),
                     self.limits,
                     lazy=not merge and topic in self._deferrable,
                 )
@@ -456,7 +457,7 @@ class App:
                 headers["retry-after"] = str(result.retry_after)
         if result.headers:
             headers.update({k.lower(): v for k, v in result.headers.items()})
-        status = OUTCOMES[result.status].http_status
+        status = _HTTP_STATUS[result.status]
         if head or status == 204:
             body = b""
         return HttpResponse(status, headers, body, list(result.cookies))

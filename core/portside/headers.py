@@ -39,6 +39,10 @@ class Headers(Mapping[str, str]):
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
         return self._items.get(name.lower(), default)
 
+    def get_lowercase(self, name: str) -> str | None:
+        """`get` for a name already in lower case (the core's own lookups, on hot paths)."""
+        return self._items.get(name)
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._items
 

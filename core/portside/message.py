@@ -103,7 +103,7 @@ class Message:
     def correlation_id(self) -> str:
         """The caller's `x-correlation-id` header if any, else the message id."""
         if self._correlation_id is None:
-            self._correlation_id = self._headers.get(CORRELATION_HEADER) or self.id
+            self._correlation_id = self._headers.get_lowercase(CORRELATION_HEADER) or self.id
         return self._correlation_id
 
     @property
