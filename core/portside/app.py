@@ -196,6 +196,7 @@ class App:
         return found
 
     def bindings_of(self, kind: str) -> list[Binding]:
+        """Every binding of one kind: what an adapter generates its platform functions from."""
         return [b for b in self.bindings if b.kind == kind]
 
     def destination(self, topic: str) -> str | None:
@@ -563,4 +564,4 @@ def monotonic_deadline(remaining_ms: float) -> float:
     return time.monotonic() + remaining_ms / 1000.0
 
 
-__all__ = ["App", "Headers", "Settlement"]
+__all__ = ["App", "Settlement"]

@@ -100,7 +100,6 @@ class DestinationBinding(Value):
 Binding = (
     HttpBinding | QueueBinding | SubscriptionBinding | ScheduleBinding | EventBinding | DestinationBinding
 )
-InboundBinding = HttpBinding | QueueBinding | SubscriptionBinding | ScheduleBinding | EventBinding
 
 
 def _check_topic(topic: str, what: str) -> None:

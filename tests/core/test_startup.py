@@ -48,6 +48,8 @@ def test_duplicate_sources_rejected(service: Service) -> None:
 
 def test_event_patterns(service: Service) -> None:
     app = App(service, [event("Object Created", "items.get"), event("order.*", "raw.echo")], adapter="local")
+    assert [b.name for b in app.bindings_of("event")] == ["Object Created", "order.*"]
+    assert app.bindings_of("queue") == []
     assert app.event_binding("Object Created").topic == "items.get"  # type: ignore[union-attr]
     assert app.event_binding("order.placed").topic == "raw.echo"  # type: ignore[union-attr]
     assert app.event_binding("other") is None
