@@ -71,3 +71,20 @@ def test_cli_reports_startup_errors_cleanly(tmp_path: Path) -> None:
     out = portside("run", str(tmp_path / "missing.py"))
     assert out.returncode == 2
     assert out.stderr.startswith("portside: no startup file") and "Traceback" not in out.stderr
+
+
+def test_cli_replays_a_real_aws_sample(tmp_path: Path) -> None:
+    """A real SQS event, pointed at the example's queue, replayed on this machine."""
+    event = samples.load("aws/powertools/sqsEvent.json")
+    for record in event["Records"]:
+        record["eventSourceARN"] = "arn:aws:sqs:us-east-2:123456789012:orders-inbox"
+    event["Records"][0]["body"] = json.dumps({"sku": "S1", "qty": 4})
+    path = tmp_path / "sqs.json"
+    path.write_text(json.dumps(event))
+    out = portside("replay", str(samples.ORDERS_MAIN), str(path), "--adapter", "aws")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line.get("status") for line in lines[:2]] == ["created", "invalid"]
+    assert lines[0]["payload"]["sku"] == "S1"
+    assert {e["field"] for e in lines[1]["errors"]} == {"sku", "qty"}  # {"message": "foo1"}
+    assert lines[2] == {"published": "orders.created", "body": lines[0]["payload"]}
