@@ -109,3 +109,30 @@ def test_sample_through_the_lambda_handler(name: str) -> None:
         assert response == {"batchItemFailures": []}, name
     else:
         assert response is None, name
+
+
+def test_a_defect_reading_an_http_event_still_answers_in_its_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    from portside_aws import apigw_v2
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("bug in a reader")
+
+    monkeypatch.setattr(apigw_v2, "to_request", broken)
+    app, seen = catch_all_app()
+    response = app.entry_point(samples.load("aws/powertools/apiGatewayProxyV2Event.json"), None)
+    assert response["statusCode"] == 500 and set(response) <= V2_KEYS and seen == []
+    error = json.loads(response["body"])["error"]
+    assert error["errors"][0]["code"] == "unreadable_event" and "bug in a reader" not in response["body"]
+
+
+def test_a_defect_reading_a_batch_fails_the_invocation(monkeypatch: pytest.MonkeyPatch) -> None:
+    from portside_aws import sqs
+    from portside_aws.errors import DeliveryFailed
+
+    def broken(*args: Any) -> Any:
+        raise KeyError("bug in a reader")
+
+    monkeypatch.setattr(sqs, "to_batch", broken)
+    app, _ = catch_all_app()
+    with pytest.raises(DeliveryFailed, match="Lambda will redeliver it"):
+        app.entry_point(samples.load("aws/powertools/sqsEvent.json"), None)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from portside import App, Message, logs
+from portside import App, Error, HttpResponse, Message, Result, logs
 
-from .errors import UnsupportedEvent
+from .errors import DeliveryFailed, UnsupportedEvent
 from .settings import AwsSettings
 
 
@@ -71,9 +71,21 @@ def make_handler(app: App, settings: AwsSettings | None = None) -> Callable[[Any
             logs.log(40, str(exc), adapter="aws")
             raise
         if shape.KIND == "http":
-            request = shape.to_request(event, context, settings)
+            try:
+                request = shape.to_request(event, context, settings)
+            except Exception as exc:  # a defect, not bad input: answer 500 in the source's shape
+                return shape.to_response(_unreadable_http(app, shape, exc), event)
             return shape.to_response(app.handle_http(request), event)
-        batch = shape.to_batch(app, event, context)
+        try:
+            batch = shape.to_batch(app, event, context)
+        except DeliveryFailed:
+            raise
+        except Exception as exc:  # a defect, not bad input: fail the invocation, lose nothing
+            logs.log(40, f"cannot read a {shape.__name__} event", adapter="aws", exc_info=exc)
+            raise DeliveryFailed(
+                f"portside could not read this {shape.__name__.rsplit('.', 1)[-1]} event "
+                f"({type(exc).__name__}); Lambda will redeliver it"
+            ) from None
         settlements = app.deliver_batch(
             batch.messages, ordered=batch.ordered, dead_letter=batch.dead_letter
         )
@@ -81,6 +93,19 @@ def make_handler(app: App, settings: AwsSettings | None = None) -> Callable[[Any
 
     handler.__qualname__ = f"portside_aws_handler[{app.service.name}]"
     return handler
+
+
+def _unreadable_http(app: App, shape: ModuleType, exc: Exception) -> HttpResponse:
+    message = Message("", transport="aws")
+    logs.log(
+        40, f"cannot read a {shape.__name__} event", adapter="aws",
+        correlation_id=message.correlation_id, exc_info=exc,
+    )
+    failure = Result.error(
+        Error("unreadable_event", f"the request could not be read; quote correlation id "
+              f"{message.correlation_id} when reporting it")
+    )
+    return app.render_http(failure, message)
 
 
 def translate(app: App, event: Any, settings: AwsSettings | None = None) -> list[Message]:
