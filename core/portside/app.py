@@ -139,12 +139,12 @@ class App:
         outer = [*app_middleware, *self.service.middleware]
         self._pipeline = compose(outer, self._route_topic)
         # Topics whose JSON may be parsed lazily (codec.LazyJson): the handler validates its body
-        # before running and no middleware could read the body first, so malformed JSON is
-        # answered exactly as eager decoding would answer it.
+        # before running (and not strictly) and no middleware could read the body first, so
+        # every outcome is the one eager decoding would give.
         self._deferrable = frozenset(
             topic
             for topic, handler in self.service.handlers.items()
-            if handler.validates_body and not handler.middleware and not outer
+            if handler.defers_json and not handler.middleware and not outer
         )
         return chains
 

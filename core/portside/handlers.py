@@ -36,7 +36,8 @@ def validation_errors(exc: ValidationError) -> tuple[Error, ...]:
     out = []
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
         if err["type"] == "json_invalid":
-            return (Error("malformed_json", f"body is not valid JSON: {err['msg']}"),)
+            detail = err["msg"].removeprefix("Invalid JSON: ")
+            return (Error("malformed_json", f"body is not valid JSON: {detail}"),)
         field = ".".join(str(part) for part in err["loc"]) or None
         out.append(Error(err["type"], err["msg"], field))
     return tuple(out)
@@ -77,6 +78,18 @@ class Handler:
     def validates_body(self) -> bool:
         """True when the body is validated (or parsed) before the handler runs."""
         return _BODY in self.plan
+
+    @property
+    def defers_json(self) -> bool:
+        """True when JSON text may be validated directly (codec.LazyJson) with the same outcome
+        as validating the parsed value: the body is validated first and nothing in its schema is
+        strict (strict fields accept more from JSON text, e.g. a UUID string, than from Python)."""
+        if not self.validates_body:
+            return False
+        body_type = self.body_type
+        if isinstance(body_type, type) and issubclass(body_type, BaseModel):
+            return not _is_strict(body_type.__pydantic_core_schema__)
+        return body_type in (None, Any, object)
 
     def bind(self, publish: PublishFn, crashed: Callable[[Message, Exception], Result[Any]]) -> Invoke:
         """The per-message callable, specialised for this signature.
@@ -169,6 +182,19 @@ class Handler:
 
         adapter = TypeAdapter(body_type)
         return adapter.validate_python, adapter.validate_json
+
+
+def _is_strict(schema: Any) -> bool:
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("strict") is True:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+    return False
 
 
 def _identity(value: Any) -> Any:

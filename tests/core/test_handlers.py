@@ -184,3 +184,37 @@ def test_crashing_middleware_is_contained() -> None:
 
 class Model(BaseModel):
     x: int
+
+
+class StrictItem(BaseModel):
+    model_config = {"strict": True}
+    name: str
+    qty: int
+
+
+def test_json_bodies_validate_alike_with_or_without_deferred_parsing() -> None:
+    """Deferred JSON is validated from the text only where that cannot change the outcome."""
+    from portside import http
+    from portside.testing import TestClient
+
+    svc = Service("lazy")
+
+    @svc.handler("lax")
+    def lax(item: Item) -> Item:
+        return item
+
+    @svc.handler("strict")
+    def strict(item: StrictItem) -> StrictItem:
+        return item
+
+    app = App(svc, [http("POST /lax/{tag}", "lax"), http("POST /lax", "lax"),
+                    http("POST /strict", "strict"), http("POST /strict/{tag}", "strict")], adapter="local")
+    assert app._deferrable == frozenset({"lax"})
+    client = TestClient(app)
+    for body in (b'{"name": "a", "qty": "2"}', b'{"name": "a"}', b"{bad"):
+        deferred = client.post("/lax", data=body)  # no params: parsed lazily
+        merged = client.post("/lax/t", data=body)  # path params to merge: parsed eagerly
+        assert deferred.status == merged.status
+        assert deferred.json().get("error", {}).get("errors") == merged.json().get("error", {}).get("errors")
+    assert client.post("/strict", data=b'{"name": "a", "qty": "2"}').status == 400  # strict: no coercion
+    assert client.post("/strict/t", data=b'{"name": "a", "qty": "2"}').status == 400
