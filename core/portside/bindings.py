@@ -14,6 +14,7 @@ from .values import Value
 BindingKind = Literal["http", "queue", "subscription", "schedule", "event", "destination"]
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _RATE = r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$"
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _CRON_FIELDS = 5
 
 
@@ -137,14 +138,22 @@ def schedule(name: str, topic: str, expression: str) -> ScheduleBinding:
     """A timer: `expression` is `rate(5 minutes)` or a five-field cron `0 2 * * *` (UTC)."""
     _check_topic(topic, f"schedule({name!r})")
     expression = expression.strip()
-    import re
-
-    if not (re.match(_RATE, expression) or len(expression.split()) == _CRON_FIELDS):
+    if not (rate_seconds(expression) is not None or len(expression.split()) == _CRON_FIELDS):
         raise BindingError(
             f"schedule({name!r}, ..., {expression!r}): use 'rate(N minutes|hours|days)' "
             "or a five-field cron such as '0 2 * * *'"
         )
     return ScheduleBinding(name, topic, expression)
+
+
+def rate_seconds(expression: str) -> int | None:
+    """Seconds between ticks of a `rate(N unit)` expression; None for anything else (cron)."""
+    import re
+
+    match = re.match(_RATE, expression.strip())
+    if match is None:
+        return None
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
 
 
 def event(pattern: str, topic: str, *, dead_letter: str | None = None) -> EventBinding:

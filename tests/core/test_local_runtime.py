@@ -168,3 +168,33 @@ def test_portside_run_serves_and_stops_on_ctrl_c() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_schedules_tick_locally_and_fire_on_request() -> None:
+    from portside import schedule
+    from portside.bindings import rate_seconds
+    from portside.local.scheduler import LocalScheduler
+
+    assert rate_seconds("rate(5 minutes)") == 300 and rate_seconds("rate(1 day)") == 86400
+    assert rate_seconds("0 2 * * *") is None
+    svc = Service("timers")
+    ticks: list[Any] = []
+
+    @svc.handler("tick")
+    def on_tick(message: Message) -> None:
+        ticks.append(message.body)
+
+    runtime = App(svc, [schedule("every-minute", "tick", "rate(1 minute)"),
+                        schedule("nightly", "tick", "0 2 * * *")], adapter="local").entry_point
+    runtime.scheduler = LocalScheduler(runtime, scale=0.001)  # a minute becomes 60 ms
+    with runtime.running(port=0) as (host, port):
+        deadline = time.monotonic() + 5
+        while len(ticks) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(ticks) >= 2 and ticks[0]["rule"] == "every-minute" and "T" in ticks[0]["time"]
+        base = f"http://{host}:{port}"
+        status, _, accepted = call(base, "POST", "/_portside/schedules/nightly")
+        assert status == 202 and accepted["topic"] == "tick"
+        runtime.queue.join()
+        assert any(t["rule"] == "nightly" for t in ticks)
+        assert call(base, "POST", "/_portside/schedules/weekly")[0] == 404

@@ -21,6 +21,7 @@ from ..headers import Headers
 from ..http import HttpRequest, HttpResponse
 from ..message import Message
 from ..outcomes import Delivery
+from .scheduler import LocalScheduler
 
 INTERNAL_PREFIX = "/_portside/"
 # Where the local queue parks poison messages when the app configures no dead-letter target.
@@ -138,6 +139,7 @@ class LocalRuntime:
         if self.publisher is not None:
             self.publisher.runtime = self
         self._server: ThreadingHTTPServer | None = None
+        self.scheduler = LocalScheduler(self)
 
     def enqueue(self, message: Message) -> None:
         self.queue.start()
@@ -162,6 +164,17 @@ class LocalRuntime:
             })
         if path.startswith("messages/") and method == "POST":
             return self._accept_message(unquote(path[len("messages/"):]), request)
+        if path.startswith("schedules/") and method == "POST":
+            name = unquote(path[len("schedules/"):])
+            binding = self.app.schedule_binding(name)
+            if binding is None:
+                return _json(404, {"error": {
+                    "status": "not_found",
+                    "message": f"no schedule binding named {name!r}; add schedule({name!r}, topic, "
+                               "expression) to the startup file",
+                }})
+            message = self.scheduler.fire(binding)
+            return _json(202, {"id": message.id, "topic": message.topic, "status": "queued"})
         if path == "dead-letters" and method == "GET":
             letters = self.publisher.dead_letters if self.publisher else []
             return _json(200, [_describe(m, t) for m, t in letters])
@@ -171,8 +184,8 @@ class LocalRuntime:
         return _json(404, {"error": {
             "status": "not_found",
             "message": f"no portside endpoint {method} {request.path}; try GET /_portside/health, "
-                       "POST /_portside/messages/{topic}, GET /_portside/dead-letters, "
-                       "GET /_portside/published",
+                       "POST /_portside/messages/{topic}, POST /_portside/schedules/{name}, "
+                       "GET /_portside/dead-letters, GET /_portside/published",
         }})
 
     def _accept_message(self, topic: str, request: HttpRequest) -> HttpResponse:
@@ -207,12 +220,14 @@ class LocalRuntime:
         thread = threading.Thread(target=server.serve_forever, name="portside-http", daemon=True)
         thread.start()
         self.queue.start()
+        self.scheduler.start()
         try:
             yield _address(server)
         finally:
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
+            self.scheduler.stop()
             self.queue.stop()
 
     def serve(self, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -221,6 +236,7 @@ class LocalRuntime:
 
         server = self._make_server(host, port)
         self.queue.start()
+        self.scheduler.start()
 
         def stop(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt
@@ -235,6 +251,7 @@ class LocalRuntime:
             pass
         finally:
             server.server_close()
+            self.scheduler.stop()
             self.queue.stop()
             logs.log(20, "stopped", adapter="local")
 
