@@ -12,6 +12,8 @@ from service import service
 
 from portside import App, destination, http, queue
 
+EXAMPLE_TOPIC = "arn:aws:sns:us-east-1:123456789012:orders-events"
+
 app = App(
     service,
     [
@@ -19,7 +21,9 @@ app = App(
         http("GET /orders/{id}", "orders.get"),
         http("POST /orders/{id}/cancel", "orders.cancel"),
         queue("orders-inbox", "orders.create", dead_letter=os.environ.get("ORDERS_DLQ")),
-        destination("orders.created", os.environ.get("ORDERS_EVENTS_TARGET", "orders-events")),
+        # Where orders.created goes: on AWS set ORDERS_EVENTS_TARGET to your SNS topic / SQS queue /
+        # EventBridge bus ARN; locally it is only a label on the published message.
+        destination("orders.created", os.environ.get("ORDERS_EVENTS_TARGET", EXAMPLE_TOPIC)),
     ],
     adapter="local",
 )

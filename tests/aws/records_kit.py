@@ -22,6 +22,8 @@ Event = dict[str, Any]
 # What a test message asks its handler to do, by the "do" field of its JSON body.
 OUTCOMES = ("ok", "invalid", "not_found", "error", "retry", "raise")
 
+DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:dlq"  # a dead-letter target the AWS adapter accepts
+
 
 class Recorder:
     """An App whose handlers record every message they get, and act on a body's "do" field."""

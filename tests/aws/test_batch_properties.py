@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from portside import event, queue, schedule, subscription
 from portside_aws.errors import DeliveryFailed, UnsupportedEvent
 from tests.aws.records_kit import (
+    DLQ_ARN,
     OUTCOMES,
     Event,
     Recorder,
@@ -81,7 +82,7 @@ def binding_name(source: str) -> str:
 def test_batch_item_failures_name_exactly_the_records_to_redeliver(
     source: str, plan: list[str], with_dlq: bool
 ) -> None:
-    rec = Recorder([queue(binding_name(source), "t.main", dead_letter="dlq" if with_dlq else None)])
+    rec = Recorder([queue(binding_name(source), "t.main", dead_letter=DLQ_ARN if with_dlq else None)])
     native, identifiers = build(source, plan)
     reported = failures(rec(native))
 
@@ -176,7 +177,7 @@ def mutate(event: Any, path: tuple[Any, ...], drop: bool, value: Any) -> None:
 def mutation_app() -> Recorder:
     return Recorder(
         [
-            queue("my-queue", "t.main", dead_letter="dlq"),
+            queue("my-queue", "t.main", dead_letter=DLQ_ARN),
             queue("Test.fifo", "t.main"),
             queue("powertools265", "t.main"),
             queue("SQS", "t.main"),
@@ -186,7 +187,7 @@ def mutation_app() -> Recorder:
             queue("Example-Table", "t.main"),
             queue("mytopic", "t.main"),
             queue("AWSKafkaTopic", "t.main"),
-            subscription("sns-lambda", "t.main", dead_letter="dlq"),
+            subscription("sns-lambda", "t.main", dead_letter=DLQ_ARN),
             schedule("nightly", "t.main", "rate(1 day)"),
             event("*", "t.main"),
         ]

@@ -19,6 +19,7 @@ from portside import (
     Message,
     PublishError,
     Service,
+    StartupError,
     Status,
     destination,
     queue,
@@ -511,31 +512,27 @@ def test_client_region_comes_from_the_target_then_the_environment(
     assert session.clients == [("sns", "eu-central-1"), ("sqs", "sa-east-1")]
 
 
-def test_app_publisher_names_the_service_and_warns_about_bad_targets(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    logged: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        publisher_module.logs, "log", lambda level, message, **fields: logged.append({"msg": message, **fields})
-    )
+def test_unusable_targets_stop_the_startup_naming_each() -> None:
     service, _ = shop()
-    app = App(
-        service,
-        [
-            destination("orders.placed", "orders-events"),
-            queue("inbox", "notes.take", dead_letter="arn:aws:sqs:us-east-1:1:dlq"),
-        ],
-        adapter="aws",
-        dead_letter="not-an-arn",
-    )
-
-    assert isinstance(app.publisher, AwsPublisher)
-    assert app.publisher.source == "portside.shop"
-    problems = target_problems(app)
+    bindings = [
+        destination("orders.placed", "orders-events"),
+        queue("inbox", "notes.take", dead_letter="arn:aws:sqs:us-east-1:1:dlq"),
+    ]
+    with pytest.raises(StartupError) as raised:
+        App(service, bindings, adapter="aws", dead_letter="not-an-arn")
+    problems = str(raised.value).splitlines()
     assert len(problems) == 2
     assert problems[0].startswith("destination('orders.placed', ...): 'orders-events'")
+    assert "SNS topic ARN" in problems[0]
     assert problems[1].startswith("App(dead_letter=...)")
-    assert logged[0]["problems"] == problems
+    assert target_problems(App(service, bindings[1:], adapter="local")) == []
+
+
+def test_app_publisher_names_the_service() -> None:
+    service, _ = shop()
+    app = App(service, [destination("orders.placed", "arn:aws:sns:us-east-1:1:t")], adapter="aws")
+    assert isinstance(app.publisher, AwsPublisher)
+    assert app.publisher.source == "portside.shop"
 
 
 # ---------------------------------------------------------------------- cold start

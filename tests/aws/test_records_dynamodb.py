@@ -101,14 +101,14 @@ def test_time_window_sample_remove_event() -> None:
 
 
 def test_ordered_failures_name_the_first_retry_and_the_rest() -> None:
-    rec = Recorder([queue("Example-Table", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("Example-Table", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     response = rec(dynamodb_batch(["ok", "not_found", "error", "ok", "ok"]))
     assert failures(response) == ["140540002", "140540003", "140540004"]
     assert [m.body["new_image"]["do"] for m in rec.got] == ["ok", "not_found", "error"]
 
 
 def test_invalid_typed_values_make_the_record_poison() -> None:
-    rec = Recorder([queue("Example-Table", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("Example-Table", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     event = dynamodb_batch(["ok", "ok", "ok"])
     event["Records"][0]["dynamodb"]["NewImage"]["blob"] = {"B": "***"}
     event["Records"][1]["dynamodb"]["Keys"] = {"id": {"N": "twelve"}}

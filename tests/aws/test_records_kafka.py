@@ -28,7 +28,7 @@ def test_msk_and_self_managed_samples(source: str) -> None:
 
 
 def test_aws_lambda_go_sample_signed_header_bytes_and_a_non_json_value() -> None:
-    rec = Recorder([queue("AWSKafkaTopic", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("AWSKafkaTopic", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     sample = load("aws/aws-lambda-go/kafka-event.json")
     [message] = rec.app.translate(sample)
     # [118, -36, 0, 127, -128] are Java's signed bytes 0x76 0xdc 0x00 0x7f 0x80: not UTF-8.
@@ -64,7 +64,7 @@ def test_topic_header_overrides_and_correlation_header() -> None:
 
 
 def test_failures_use_partition_and_offset_and_keep_order() -> None:
-    rec = Recorder([queue("orders", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("orders", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     event = kafka_batch(
         {
             "orders-0": [
@@ -87,7 +87,7 @@ def test_failures_use_partition_and_offset_and_keep_order() -> None:
 
 
 def test_malformed_kafka_records_are_poison() -> None:
-    rec = Recorder([queue("orders", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("orders", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     event = kafka_batch(
         {
             "orders-0": [
@@ -114,7 +114,7 @@ def test_malformed_kafka_records_are_poison() -> None:
 def test_records_that_are_not_an_object_become_one_logged_poison_message(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    rec = Recorder([queue("orders", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("orders", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     event = load(MSK)
     event["records"] = [1, 2]
     with portside_logs(caplog) as logged:

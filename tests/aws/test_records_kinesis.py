@@ -7,7 +7,7 @@ import pytest
 from portside import queue
 from portside.app import ERROR_HEADER
 from portside_aws.errors import DeliveryFailed
-from tests.aws.records_kit import Recorder, b64, failures, fields, kinesis_batch, load, portside_logs
+from tests.aws.records_kit import DLQ_ARN, Recorder, b64, failures, fields, kinesis_batch, load, portside_logs
 
 
 def test_one_record_sample() -> None:
@@ -45,7 +45,7 @@ def test_text_samples_are_dead_lettered_with_their_bytes(name: str, stream: str,
 
 
 def test_cloudwatch_logs_subscription_data_is_gzip_so_poison() -> None:
-    rec = Recorder([queue("pt-1488-KinesisStreamCloudWatchLogs-D8tHs0im0aJG", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("pt-1488-KinesisStreamCloudWatchLogs-D8tHs0im0aJG", "t.main", dead_letter=DLQ_ARN)])
     sample = load("aws/powertools/kinesisStreamCloudWatchLogsEvent.json")
     assert failures(rec(sample)) == []
     assert rec.got == [] and len(rec.dead_lettered) == len(sample["Records"]) == 2
@@ -53,7 +53,7 @@ def test_cloudwatch_logs_subscription_data_is_gzip_so_poison() -> None:
 
 
 def test_ordered_stops_at_first_retry_and_reports_it_and_every_later_record() -> None:
-    rec = Recorder([queue("lambda-stream", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("lambda-stream", "t.main", dead_letter=DLQ_ARN)])
     response = rec(kinesis_batch([{"do": "ok"}, {"do": "invalid"}, {"do": "raise"}, {"do": "ok"}]))
     assert failures(response) == ["49590002", "49590003"]
     assert [m.body["do"] for m in rec.got] == ["ok", "invalid", "raise"]
@@ -61,7 +61,7 @@ def test_ordered_stops_at_first_retry_and_reports_it_and_every_later_record() ->
 
 
 def test_malformed_records_are_poison_not_crashes() -> None:
-    rec = Recorder([queue("lambda-stream", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("lambda-stream", "t.main", dead_letter=DLQ_ARN)])
     event = kinesis_batch([{"do": "ok"}, {"do": "ok"}, {"do": "ok"}])
     event["Records"][0]["kinesis"]["data"] = "not base64!"
     del event["Records"][1]["kinesis"]

@@ -18,6 +18,7 @@ from portside.startup import load_app
 from tests import samples
 from tests.aws.records_kit import failures, fields, portside_logs, sqs_batch
 
+EXAMPLE_TOPIC = "arn:aws:sns:us-east-1:123456789012:orders-events"  # main.py's default target
 DLQ = "arn:aws:sqs:us-east-2:123456789012:orders-dlq"
 GOOD_1 = {"sku": "A1", "qty": 1}
 MALFORMED = '{"sku": "A1", "qty": '
@@ -79,7 +80,7 @@ def test_mixed_batch_without_a_dead_letter_queue_logs_the_poison(
     assert failures(response) == ["msg-4"]
     assert created_skus(app) == ["A1", "B2"]
     assert isinstance(app.publisher, InMemoryPublisher)
-    assert [target for _, target in app.publisher.sent] == ["orders-events", "orders-events"]
+    assert [target for _, target in app.publisher.sent] == [EXAMPLE_TOPIC, EXAMPLE_TOPIC]
     parked = [fields(r) for r in logged if "poison message acknowledged" in r.getMessage()]
     assert [(p["message_id"], p["body"], p["status"]) for p in parked] == [
         ("msg-1", MALFORMED, "invalid"),
@@ -93,7 +94,7 @@ def test_fifo_failure_in_the_middle_holds_back_the_rest(monkeypatch: pytest.Monk
     base = orders_app(monkeypatch, DLQ)
     app = App(
         base.service,
-        [queue("orders-inbox.fifo", "orders.create"), destination("orders.created", "orders-events")],
+        [queue("orders-inbox.fifo", "orders.create"), destination("orders.created", EXAMPLE_TOPIC)],
         adapter="aws",
         publisher=FlakyBus(),
     )

@@ -109,7 +109,7 @@ def test_prefixed_pattern_matches_unprefixed_name() -> None:
 
 
 def test_unbound_event_name_and_malformed_record_are_dead_lettered() -> None:
-    rec = Recorder([event("ObjectCreated:*", "t.main", dead_letter="dlq")])
+    rec = Recorder([event("ObjectCreated:*", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     created, removed = load("aws/powertools/s3Event.json"), load("aws/powertools/s3EventDeleteObject.json")
     broken = load("aws/powertools/s3Event.json")["Records"][0]
     broken["s3"]["object"] = {"size": 5}

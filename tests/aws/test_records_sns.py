@@ -91,7 +91,7 @@ def test_unbound_topic_is_logged_not_retried(caplog: pytest.LogCaptureFixture) -
 
 
 def test_malformed_sns_records() -> None:
-    rec = Recorder([subscription("sns-lambda", "t.main", dead_letter="dlq")])
+    rec = Recorder([subscription("sns-lambda", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     event = sns_event([json.dumps({"n": 1}), json.dumps({"n": 2})])
     event["Records"][0]["Sns"]["Message"] = {"not": "text"}
     del event["Records"][1]["Sns"]

@@ -98,7 +98,7 @@ def test_unbound_queue_is_unroutable_even_with_a_topic_attribute(caplog: pytest.
 
 
 def test_only_retry_settlements_are_reported() -> None:
-    rec = Recorder([queue("orders-inbox", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("orders-inbox", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     actions = ["ok", "invalid", "not_found", "error", "retry", "raise", "ok"]
     response = rec(sqs_batch([{"do": a} for a in actions]))
     assert failures(response) == ["msg-3", "msg-4", "msg-5"]
@@ -111,7 +111,7 @@ def test_failed_dead_lettering_is_retried() -> None:
         def publish(self, message: Message, target: str | None) -> None:
             raise PublishError("DLQ unreachable")
 
-    rec = Recorder([queue("orders-inbox", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("orders-inbox", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     rec.app.publisher = Down()
     assert failures(rec(sqs_batch([{"do": "ok"}, "{broken"]))) == ["msg-1"]
 
@@ -236,7 +236,7 @@ def test_dlq_redrive_sample_keeps_the_receive_count(caplog: pytest.LogCaptureFix
 
 
 def test_malformed_records_become_poison_messages() -> None:
-    rec = Recorder([queue("orders-inbox", "t.main", dead_letter="dlq")])
+    rec = Recorder([queue("orders-inbox", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     event = sqs_batch([{"do": "ok"}, {"do": "ok"}, {"do": "ok"}])
     event["Records"][1]["messageAttributes"] = ["not", "an", "object"]
     del event["Records"][2]["body"]
@@ -244,7 +244,7 @@ def test_malformed_records_become_poison_messages() -> None:
     assert failures(rec(event)) == []
     assert rec.seen() == [("t.main", {"do": "ok"})]
     parked = rec.dead_lettered
-    assert [target for _, target in parked] == ["dlq"] * 3
+    assert [target for _, target in parked] == ["arn:aws:sqs:us-east-1:123456789012:dlq"] * 3
     assert parked[0][0].body == event["Records"][1]  # the raw record is kept whole
     assert parked[2][0].body == 42
     assert all(m.headers[ERROR_HEADER].startswith("invalid: ") for m, _ in parked)

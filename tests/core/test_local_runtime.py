@@ -62,7 +62,7 @@ def test_orders_over_http(orders: tuple[str, LocalRuntime]) -> None:
     assert status == 400 and {e["field"] for e in error["error"]["errors"]} == {"sku", "qty"}
     published = call(base, "GET", "/_portside/published")[2]
     assert [p["topic"] for p in published] == ["orders.created", "orders.cancelled"]
-    assert published[0]["target"] == "orders-events"
+    assert published[0]["target"] == "arn:aws:sns:us-east-1:123456789012:orders-events"
 
 
 def test_health(orders: tuple[str, LocalRuntime]) -> None:

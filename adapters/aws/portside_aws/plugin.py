@@ -26,6 +26,14 @@ def portside_capabilities() -> Capabilities:
 
 
 @hookimpl
+def portside_check(app: App) -> list[str]:
+    """Destination and dead-letter targets the publisher could never use stop the startup."""
+    from .publisher import target_problems
+
+    return target_problems(app)
+
+
+@hookimpl
 def portside_entry_point(app: App) -> Any:
     from .entry import make_handler
 

@@ -141,15 +141,7 @@ class AwsPublisher:
 
     @classmethod
     def for_app(cls, app: App) -> AwsPublisher:
-        """The app's publisher; logs (once, at cold start) targets it will not be able to use."""
-        problems = target_problems(app)
-        if problems:
-            logs.log(
-                30,
-                "unusable AWS publishing targets; publishing to them will fail",
-                adapter="aws",
-                problems=problems,
-            )
+        """The app's publisher (its targets were checked at startup: plugin.portside_check)."""
         return cls(source=f"portside.{app.service.name}")
 
     # ------------------------------------------------------------------ Publisher
