@@ -65,7 +65,26 @@ class Settlement:
 
 
 class App:
-    """Binds a Service to transports and an adapter; validates everything at construction."""
+    """Binds a Service to transports and an adapter; validates everything at construction.
+
+    >>> from pydantic import BaseModel
+    >>> from portside import App, HttpRequest, Message, Service, http
+    >>> class Ping(BaseModel):
+    ...     text: str
+    >>> service = Service("demo")
+    >>> @service.handler("demo.ping")
+    ... def ping(body: Ping) -> dict[str, str]:
+    ...     return {"pong": body.text}
+    >>> app = App(service, [http("POST /ping", "demo.ping")], adapter="local")
+    >>> app.dispatch(Message("demo.ping", {"text": "hi"})).payload
+    {'pong': 'hi'}
+    >>> app.handle_http(HttpRequest("POST", "/ping/", body=b'{"text": 1}')).status
+    400
+    >>> App(service, [http("GET /pong", "demo.pnig")], adapter="local")
+    Traceback (most recent call last):
+    ...
+    portside.errors.StartupError: http binding 'GET /pong' targets topic 'demo.pnig', which no handler in service 'demo' handles. Did you mean 'demo.ping'? Handled topics: demo.ping.
+    """
 
     def __init__(
         self,

@@ -89,6 +89,14 @@ def _errors(items: Iterable[ErrorLike] | ErrorLike | None, default_code: str) ->
 class Result(Generic[T]):
     """A handler's outcome. Build one with a constructor: `Result.created(order)`.
 
+    >>> from portside import Result
+    >>> Result.created({"id": "o-1"}, headers={"location": "/orders/o-1"}).status
+    <Status.CREATED: 'created'>
+    >>> Result.invalid([("too_small", "qty must be positive", "qty")]).errors[0].to_dict()
+    {'code': 'too_small', 'message': 'qty must be positive', 'field': 'qty'}
+    >>> Result.retry("database busy", after=5).retry_after
+    5
+
     `payload` is any JSON-serialisable value or pydantic model (bytes for binary HTTP bodies,
     with `content_type`). For HTTP transports, `headers` are extra response headers and
     `cookies` complete Set-Cookie values; `retry_after` (seconds) becomes Retry-After.
