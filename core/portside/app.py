@@ -83,7 +83,7 @@ class App:
     >>> App(service, [http("GET /pong", "demo.pnig")], adapter="local")
     Traceback (most recent call last):
     ...
-    portside.errors.StartupError: http binding 'GET /pong' targets topic 'demo.pnig', which no handler in service 'demo' handles. Did you mean 'demo.ping'? Handled topics: demo.ping.
+    portside.errors.StartupError: http binding 'GET /pong' targets topic 'demo.pnig', ... Did you mean 'demo.ping'? ...
     """
 
     def __init__(
