@@ -111,7 +111,7 @@ class App:
         self._events_glob: list[EventBinding] = []
         self._destinations: dict[str, str] = {}
         self._index_bindings()
-        self._chains = self._compile(middleware)
+        self._compile(middleware)
         self.adapter_name = os.environ.get("PORTSIDE_ADAPTER") or adapter
         from .adapters import load
 
@@ -151,10 +151,12 @@ class App:
         if problems:
             raise StartupError("\n".join(problems))
 
-    def _compile(self, app_middleware: Sequence[Middleware]) -> dict[str, Next]:
-        chains: dict[str, Next] = {}
-        for topic, handler in self.service.handlers.items():
-            chains[topic] = compose(handler.middleware, handler.bind(self._publish, _crashed))
+    def _compile(self, app_middleware: Sequence[Middleware]) -> None:
+        """Build, once, the per-topic handler chains and the pipeline around them."""
+        self._chains: dict[str, Next] = {
+            topic: compose(handler.middleware, handler.bind(self._publish, _crashed))
+            for topic, handler in self.service.handlers.items()
+        }
         outer = [*app_middleware, *self.service.middleware]
         self._pipeline = compose(outer, self._route_topic)
         # Topics whose JSON may be parsed lazily (codec.LazyJson): the handler validates its body
@@ -165,7 +167,6 @@ class App:
             for topic, handler in self.service.handlers.items()
             if handler.defers_json and not handler.middleware and not outer
         )
-        return chains
 
     def _check_capabilities(self) -> None:
         capabilities = self.adapter.capabilities
