@@ -198,3 +198,28 @@ def test_schedules_tick_locally_and_fire_on_request() -> None:
         runtime.queue.join()
         assert any(t["rule"] == "nightly" for t in ticks)
         assert call(base, "POST", "/_portside/schedules/weekly")[0] == 404
+
+
+def test_chunked_bodies_and_broken_framing(orders: tuple[str, LocalRuntime]) -> None:
+    import http.client
+    import socket
+    from urllib.parse import urlsplit
+
+    base, _ = orders
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    pieces = iter([b'{"sku": "CH', b'UNK", "qty": 2}'])
+    connection.request("POST", "/orders", body=pieces, encode_chunked=True,
+                       headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    response = connection.getresponse()
+    assert response.status == 201 and json.loads(response.read())["sku"] == "CHUNK"
+    connection.close()
+
+    with socket.create_connection((host, port), timeout=10) as raw:
+        raw.sendall(b"POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n{}")
+        received = b""
+        while chunk := raw.recv(65536):  # the server answers, then closes the connection
+            received += chunk
+        reply = received.decode()
+    assert reply.startswith("HTTP/1.1 400") and "Content-Length must be a number" in reply
+    assert "Traceback" not in reply

@@ -288,12 +288,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         started = time.perf_counter()
         split = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
         limit = self.runtime.app.limits.max_body_bytes
-        # Read at most limit+1 bytes: the core sees an oversized body and answers 413.
-        body = self.rfile.read(min(length, limit + 1)) if length else b""
-        if length > limit + 1:
+        try:
+            body = self._read_body(limit)
+        except ValueError as exc:  # a broken framing header: answer, then drop the connection
             self.close_connection = True
+            self._send(_json(400, {"error": {"status": "invalid", "message": str(exc)}}))
+            return
         request = HttpRequest(
             method=self.command,
             path=unquote(split.path),
@@ -304,21 +305,59 @@ class _RequestHandler(BaseHTTPRequestHandler):
             raw=None,
         )
         response = self.runtime.handle(request)
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        for cookie in response.cookies:
-            self.send_header("set-cookie", cookie)
-        self.send_header("content-length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        self._send(response)
         logs.log(
             20,
             f"{self.command} {split.path} -> {response.status}",
             correlation_id=response.headers.get("x-correlation-id"),
             ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+    def _read_body(self, limit: int) -> bytes:
+        """The request body, at most limit+1 bytes of it (the core then answers 413).
+
+        Content-Length and chunked transfer encoding are both understood; a body past the limit
+        is not read to its end, so the connection is closed after the answer.
+        """
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+                try:
+                    length = int(line, 16)
+                except ValueError:
+                    raise ValueError("malformed chunked body: bad chunk size line") from None
+                if length == 0:
+                    self.rfile.readline(1024)  # the blank line after the last chunk
+                    return b"".join(chunks)
+                if size + length > limit:
+                    self.close_connection = True
+                    chunks.append(self.rfile.read(limit + 1 - size))
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(length))
+                self.rfile.readline(1024)  # the CRLF closing this chunk
+                size += length
+        raw_length = self.headers.get("content-length") or "0"
+        if not raw_length.strip().isdigit():
+            raise ValueError(f"Content-Length must be a number of bytes, got {raw_length!r}")
+        length = int(raw_length)
+        if length > limit + 1:
+            self.close_connection = True
+        return self.rfile.read(min(length, limit + 1)) if length else b""
+
+    def _send(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        for cookie in response.cookies:
+            self.send_header("set-cookie", cookie)
+        self.send_header("content-length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
