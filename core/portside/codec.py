@@ -99,8 +99,8 @@ def decode_body(
             "body_too_large",
             f"body is {size} bytes; the limit is {limits.max_body_bytes} bytes",
         )
-    if content_type is None or content_type == "application/json":
-        media_type = "application/json"
+    if content_type is None or content_type == "application/json":  # the common cases, cheaply
+        media_type = ""
     else:
         media_type = media_type_of(content_type)
     if not media_type or is_json_type(media_type):
