@@ -26,7 +26,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 SCENARIOS = {
-    "core dispatch": ["hand-written", "portside"],
+    "core dispatch": ["hand-written", "portside", "portside+context"],
     "aws http": ["hand-written", "powertools", "portside"],
     "aws sqs": ["hand-written", "powertools", "portside"],
 }
@@ -39,9 +39,10 @@ def _driver(scenario: str, contender: str, n: int) -> None:
         import core_dispatch as core
 
         fn = core.hand_dispatch if contender == "hand-written" else core.portside_dispatch
+        topic = "orders.create.ctx" if contender == "portside+context" else "orders.create"
 
         def call() -> Any:
-            return fn("orders.create", core.BODY)
+            return fn(topic, core.BODY)
     else:
         import aws_lambda as aws
 

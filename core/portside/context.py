@@ -15,12 +15,11 @@ PublishFn = Callable[[Message], None]
 class Context:
     """Per-message context. Created only for handlers that declare a `Context` parameter."""
 
-    __slots__ = ("_logger", "_publish", "message")
+    __slots__ = ("_publish", "message")
 
     def __init__(self, message: Message, publish: PublishFn) -> None:
         self.message = message
         self._publish = publish
-        self._logger: ContextLogger | None = None
 
     @property
     def correlation_id(self) -> str:
@@ -33,11 +32,8 @@ class Context:
 
     @property
     def logger(self) -> ContextLogger:
-        if self._logger is None:
-            self._logger = ContextLogger(
-                correlation_id=self.message.correlation_id, topic=self.message.topic
-            )
-        return self._logger
+        """A logger whose lines carry this message's correlation id and topic."""
+        return ContextLogger(correlation_id=self.message.correlation_id, topic=self.message.topic)
 
     def remaining_seconds(self) -> float | None:
         """Seconds until the platform stops this invocation, or None when there is no deadline."""
