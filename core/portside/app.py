@@ -290,18 +290,9 @@ class App:
             failure = failure or Result.not_found(
                 Error("unroutable", unroutable or "no binding matches this message")
             )
+        # Positional on purpose: this runs once per queued message (see Message's docstring).
         message = Message(
-            topic,
-            body,
-            headers=headers,
-            id=id,
-            correlation_id=correlation_id,
-            transport=transport,
-            raw=raw,
-            params=params,
-            identity=identity,
-            deadline=deadline,
-            attempt=attempt,
+            topic, body, headers, id, correlation_id, transport, raw, params, identity, deadline, attempt
         )
         message._outcome = failure
         return message
@@ -440,16 +431,9 @@ class App:
                         body = merged
                     elif body is None:
                         body = {}
-        message = Message(
-            topic,
-            body,
-            headers=request.headers,
-            id=request.id,
-            transport=request.transport,
-            raw=request.raw,
-            params=params,
-            identity=request.identity,
-            deadline=request.deadline,
+        message = Message(  # positional on purpose: once per request (see Message's docstring)
+            topic, body, request.headers, request.id, None, request.transport, request.raw, params,
+            request.identity, request.deadline,
         )
         message._outcome = failure
         return message
