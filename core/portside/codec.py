@@ -104,12 +104,8 @@ def decode_body(
     else:
         media_type = media_type_of(content_type)
     if not media_type or is_json_type(media_type):
-        if lazy:
-            opened = (data.count(b"{") + data.count(b"[")) if isinstance(data, bytes) else (
-                data.count("{") + data.count("[")
-            )  # _containers inlined: this line runs once per queued message
-            if opened <= limits.max_depth:
-                return LazyJson(data)
+        if lazy and _containers(data) <= limits.max_depth:
+            return LazyJson(data)
         return _parse_json(data, limits)
     if media_type == "application/x-www-form-urlencoded":
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data

@@ -134,7 +134,11 @@ def resolve(binding: Bound | None, headers: Headers) -> str | None:
 
 def correlation(headers: Headers, *fallbacks: Any) -> str | None:
     """`x-correlation-id` when the sender set it, else the first native id available."""
-    for candidate in (headers.get(CORRELATION_HEADER) if headers is not EMPTY_HEADERS else None, *fallbacks):
+    if headers is not EMPTY_HEADERS:
+        sent = headers.get(CORRELATION_HEADER)
+        if sent:
+            return sent
+    for candidate in fallbacks:  # runs once per record: no tuple is built
         if isinstance(candidate, str) and candidate:
             return candidate
     return None

@@ -115,19 +115,10 @@ def _read(
         )
         return message, binding, ordered, message_id
     trace = attributes.get("AWSTraceHeader")
-    if headers is EMPTY_HEADERS:  # no message attributes: the common case, nothing to look up
-        topic = binding.topic if binding is not None else None
-        content_type = None
-        correlation_id = trace if type(trace) is str and trace else message_id or None
-    else:
-        topic = records.resolve(binding, headers)
-        content_type = headers.get("content-type")
-        correlation_id = records.correlation(headers, trace, message_id)
-    count = attributes.get("ApproximateReceiveCount")
-    if type(count) is str and count.isdigit() and count[0] != "0":
-        attempt = int(count)
-    else:
-        attempt = records.positive_int(count)
+    topic = records.resolve(binding, headers)
+    content_type = headers.get("content-type") if headers is not EMPTY_HEADERS else None
+    correlation_id = records.correlation(headers, trace, message_id)
+    attempt = records.positive_int(attributes.get("ApproximateReceiveCount"))
     envelope = '"TopicArn"' in body or '"Records"' in body or '"detail-type"' in body
     message = app.inbound(
         topic,
