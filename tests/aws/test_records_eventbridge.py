@@ -60,7 +60,7 @@ def test_s3_via_eventbridge(name: str) -> None:
     assert got.headers["event-source"] == "aws.s3"
 
 
-@pytest.mark.parametrize("name", GO_EVENTBRIDGE)
+@pytest.mark.parametrize("name", samples.each(GO_EVENTBRIDGE))
 def test_aws_lambda_go_eventbridge_samples_route_by_source(name: str) -> None:
     rec = Recorder([event("aws.*", "t.main")])
     sample = load("aws/aws-lambda-go/" + name)
@@ -71,6 +71,7 @@ def test_aws_lambda_go_eventbridge_samples_route_by_source(name: str) -> None:
 
 
 def test_the_go_eventbridge_samples_were_found() -> None:
+    samples.require()
     assert len(GO_EVENTBRIDGE) == 16, GO_EVENTBRIDGE  # autoscaling, codebuild, codedeploy, ...
 
 
