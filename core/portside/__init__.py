@@ -4,23 +4,42 @@ Write handlers keyed by topic with pydantic models; declare transports as bindin
 file; pick an adapter (`local`, `aws`, ...) with one value.
 """
 
-from .app import App, Settlement
-from .bindings import destination, event, http, queue, schedule, subscription
+from .app import App
+from .bindings import (
+    DROP,
+    HAND_BACK,
+    MESSAGE_TOPIC,
+    OBJECT_CREATED,
+    OBJECT_DELETED,
+    TransportKind,
+    destination,
+    event,
+    http,
+    queue,
+    schedule,
+    subscription,
+)
 from .codec import Limits
 from .context import Context
-from .errors import BindingError, HandlerDefinitionError, PortsideError, StartupError
+from .errors import BindingError, HandlerDefinitionError, PortsideError, StartupError, UndeclaredTopic
 from .headers import Headers
-from .http import HttpRequest, HttpResponse
+from .http_types import HttpRequest, HttpResponse
 from .message import Message
 from .outcomes import OUTCOMES, Delivery, Outcome, outcome
 from .pipeline import Middleware, Next
 from .publisher import InMemoryPublisher, Publisher, PublishError
 from .result import Error, Result, Status
 from .service import Service
+from .settlement import Settlement, State
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DROP",
+    "HAND_BACK",
+    "MESSAGE_TOPIC",
+    "OBJECT_CREATED",
+    "OBJECT_DELETED",
     "OUTCOMES",
     "App",
     "BindingError",
@@ -44,7 +63,10 @@ __all__ = [
     "Service",
     "Settlement",
     "StartupError",
+    "State",
     "Status",
+    "TransportKind",
+    "UndeclaredTopic",
     "destination",
     "event",
     "http",

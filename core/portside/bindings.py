@@ -2,113 +2,211 @@
 
 Each adapter maps the kinds to its cloud: a `queue` is SQS on AWS, a Storage Queue or Service
 Bus queue on Azure, a Pub/Sub subscription on GCP, an in-memory queue locally.
+
+A binding's `name` means the same thing everywhere: the queue, topic or stream the service
+consumes. What only one platform needs (a Service Bus subscription name, which AWS source a
+queue is) goes in that adapter's options, keyed by the adapter's name:
+`queue("orders", "orders.create", aws={"source": "kinesis"}, azure={"service": "servicebus"})`.
+Each adapter validates its own options when the App is built; the core never reads them.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import enum
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from .errors import BindingError
 from .values import Value
 
-BindingKind = Literal["http", "queue", "subscription", "schedule", "event", "destination"]
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _RATE = r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$"
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _CRON_FIELDS = 5
 
+# `dead_letter=` values that are choices rather than targets.
+DROP = "drop"  # acknowledge poison messages, logging their id and reason (never the body)
+HAND_BACK = "hand-back"  # give poison messages back to the platform, whose own redrive keeps them
+# A binding whose topic is MESSAGE_TOPIC dispatches each message by the topic it carries (the
+# `portside-topic` attribute); a message without one, or with one no handler serves, is handed back.
+MESSAGE_TOPIC = "*"
+# Neutral event names every cloud has; `event(OBJECT_CREATED, ...)` needs no change between clouds.
+OBJECT_CREATED = "storage.object.created"
+OBJECT_DELETED = "storage.object.deleted"
+NEUTRAL_EVENTS = frozenset({OBJECT_CREATED, OBJECT_DELETED})
 
-class HttpBinding(Value):
-    __slots__ = ("method", "path", "topic")
-    kind: Literal["http"] = "http"
+
+class TransportKind(str, enum.Enum):
+    """The kinds of binding; adapters declare which they support."""
+
+    HTTP = "http"
+    QUEUE = "queue"
+    SUBSCRIPTION = "subscription"
+    SCHEDULE = "schedule"
+    EVENT = "event"
+    DESTINATION = "destination"
+
+
+BindingKind = TransportKind
+PlatformOptions = Mapping[str, Mapping[str, Any]]
+_NO_OPTIONS: Mapping[str, Any] = {}
+
+
+class _Binding(Value):
+    """What every binding has: a kind, a name, a topic and per-adapter options."""
+
+    __slots__ = ()
+    kind: TransportKind
+    topic: str
+    options: PlatformOptions
+
+    def options_for(self, adapter: str) -> Mapping[str, Any]:
+        """The options meant for `adapter` (e.g. `aws={...}` in the startup file), or {}."""
+        return self.options.get(adapter, _NO_OPTIONS)
+
+    @property
+    def dispatches_by_message_topic(self) -> bool:
+        return self.topic == MESSAGE_TOPIC
+
+
+class HttpBinding(_Binding):
+    __slots__ = ("method", "options", "path", "topic")
+    kind = TransportKind.HTTP
     method: str
     path: str
-    topic: str
 
-    def __init__(self, method: str, path: str, topic: str) -> None:
-        self._init(method=method, path=path, topic=topic)
+    def __init__(self, method: str, path: str, topic: str, options: PlatformOptions | None = None) -> None:
+        self._init(method=method, path=path, topic=topic, options=_options(options))
 
     @property
     def name(self) -> str:
         return f"{self.method} {self.path}"
 
 
-class QueueBinding(Value):
-    __slots__ = ("dead_letter", "name", "ordered", "topic")
-    kind: Literal["queue"] = "queue"
+class QueueBinding(_Binding):
+    __slots__ = ("dead_letter", "name", "options", "ordered", "topic")
+    kind = TransportKind.QUEUE
     name: str
-    topic: str
     dead_letter: str | None
     ordered: bool
 
-    def __init__(self, name: str, topic: str, dead_letter: str | None = None, ordered: bool = False) -> None:
-        self._init(name=name, topic=topic, dead_letter=dead_letter, ordered=ordered)
+    def __init__(
+        self,
+        name: str,
+        topic: str,
+        dead_letter: str | None = None,
+        ordered: bool = False,
+        options: PlatformOptions | None = None,
+    ) -> None:
+        self._init(name=name, topic=topic, dead_letter=dead_letter, ordered=ordered, options=_options(options))
 
 
-class SubscriptionBinding(Value):
-    __slots__ = ("dead_letter", "name", "topic")
-    kind: Literal["subscription"] = "subscription"
+class SubscriptionBinding(_Binding):
+    __slots__ = ("dead_letter", "name", "options", "topic")
+    kind = TransportKind.SUBSCRIPTION
     name: str
-    topic: str
     dead_letter: str | None
 
-    def __init__(self, name: str, topic: str, dead_letter: str | None = None) -> None:
-        self._init(name=name, topic=topic, dead_letter=dead_letter)
+    def __init__(
+        self, name: str, topic: str, dead_letter: str | None = None, options: PlatformOptions | None = None
+    ) -> None:
+        self._init(name=name, topic=topic, dead_letter=dead_letter, options=_options(options))
 
 
-class ScheduleBinding(Value):
-    __slots__ = ("expression", "name", "topic")
-    kind: Literal["schedule"] = "schedule"
+class ScheduleBinding(_Binding):
+    __slots__ = ("expression", "name", "options", "topic")
+    kind = TransportKind.SCHEDULE
     name: str
-    topic: str
     expression: str
 
-    def __init__(self, name: str, topic: str, expression: str) -> None:
-        self._init(name=name, topic=topic, expression=expression)
+    def __init__(
+        self, name: str, topic: str, expression: str, options: PlatformOptions | None = None
+    ) -> None:
+        self._init(name=name, topic=topic, expression=expression, options=_options(options))
 
 
-class EventBinding(Value):
-    __slots__ = ("dead_letter", "pattern", "topic")
-    kind: Literal["event"] = "event"
+class EventBinding(_Binding):
+    """`pattern` is a neutral event name (OBJECT_CREATED, ...) or a platform's event type glob."""
+
+    __slots__ = ("dead_letter", "options", "pattern", "topic")
+    kind = TransportKind.EVENT
     pattern: str
-    topic: str
     dead_letter: str | None
 
-    def __init__(self, pattern: str, topic: str, dead_letter: str | None = None) -> None:
-        self._init(pattern=pattern, topic=topic, dead_letter=dead_letter)
+    def __init__(
+        self, pattern: str, topic: str, dead_letter: str | None = None, options: PlatformOptions | None = None
+    ) -> None:
+        self._init(pattern=pattern, topic=topic, dead_letter=dead_letter, options=_options(options))
 
     @property
     def name(self) -> str:
         return self.pattern
 
 
-class DestinationBinding(Value):
-    """Outbound: messages published on `topic` go to `target` (an ARN, queue URL, topic path...)."""
+DestinationChannel = Literal["topic", "queue", "events"]
+_CHANNELS = ("topic", "queue", "events")
 
-    __slots__ = ("target", "topic")
-    kind: Literal["destination"] = "destination"
-    topic: str
+
+class DestinationBinding(_Binding):
+    """Outbound: messages published on `topic` go to `target`.
+
+    `target` is a logical name (`orders-events`) that every adapter resolves on its own platform
+    (`channel` says which kind of thing it names: a pub/sub topic, a queue, an event bus), or a
+    native identifier (an ARN, a queue URL) that only one adapter accepts.
+    """
+
+    __slots__ = ("channel", "options", "target", "topic")
+    kind = TransportKind.DESTINATION
     target: str
+    channel: DestinationChannel
 
-    def __init__(self, topic: str, target: str) -> None:
-        self._init(topic=topic, target=target)
+    def __init__(
+        self,
+        topic: str,
+        target: str,
+        channel: DestinationChannel = "topic",
+        options: PlatformOptions | None = None,
+    ) -> None:
+        self._init(topic=topic, target=target, channel=channel, options=_options(options))
 
     @property
     def name(self) -> str:
         return self.target
 
+    @property
+    def is_logical(self) -> bool:
+        return is_logical_name(self.target)
 
-Binding = (
-    HttpBinding | QueueBinding | SubscriptionBinding | ScheduleBinding | EventBinding | DestinationBinding
-)
+
+InboundBinding = QueueBinding | SubscriptionBinding | ScheduleBinding | EventBinding
+Binding = HttpBinding | QueueBinding | SubscriptionBinding | ScheduleBinding | EventBinding | DestinationBinding
+
+
+def is_logical_name(target: str) -> bool:
+    """A logical destination name: letters, digits, `.`, `_`, `-` (no `:` or `/`, which native
+    identifiers such as ARNs and URLs have)."""
+    import re
+
+    return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}", target) is not None
+
+
+def _options(options: PlatformOptions | None) -> PlatformOptions:
+    if not options:
+        return {}
+    for adapter, values in options.items():
+        if not isinstance(values, Mapping):
+            raise BindingError(
+                f"options for adapter {adapter!r} must be a dict, e.g. {adapter}={{'name': 'value'}}"
+            )
+    return {adapter: dict(values) for adapter, values in options.items()}
 
 
 def _check_topic(topic: str, what: str) -> None:
-    if not isinstance(topic, str) or not topic:
+    if not isinstance(topic, str) or not topic:  # MESSAGE_TOPIC ("*") is a valid topic here
         raise BindingError(f"{what}: the topic must be a non-empty string")
 
 
-def http(route: str, topic: str) -> HttpBinding:
+def http(route: str, topic: str, **options: Mapping[str, Any]) -> HttpBinding:
     """`http("POST /orders/{id}/cancel", "orders.cancel")`; `{path+}` is a greedy tail."""
     method, _, path = route.strip().partition(" ")
     method = method.upper()
@@ -119,22 +217,41 @@ def http(route: str, topic: str) -> HttpBinding:
             f"methods: {', '.join(sorted(_METHODS))}"
         )
     _check_topic(topic, f"http({route!r})")
-    return HttpBinding(method, path, topic)
+    return HttpBinding(method, path, topic, options)
 
 
-def queue(name: str, topic: str, *, dead_letter: str | None = None, ordered: bool = False) -> QueueBinding:
-    """Messages from queue `name` go to `topic`; poison messages go to `dead_letter` if set."""
+def queue(
+    name: str,
+    topic: str,
+    *,
+    dead_letter: str | None = None,
+    ordered: bool = False,
+    **options: Mapping[str, Any],
+) -> QueueBinding:
+    """Messages from queue `name` go to `topic` (MESSAGE_TOPIC: each message's own topic).
+
+    Poison messages go to `dead_letter` (a target, DROP or HAND_BACK); with none they are handed
+    back to the platform. `ordered`: keep order within a message group / ordering key."""
     _check_topic(topic, f"queue({name!r})")
-    return QueueBinding(name, topic, dead_letter, ordered)
+    _check_name(name, "queue")
+    _check_dead_letter(dead_letter, f"queue({name!r})")
+    return QueueBinding(name, topic, dead_letter, ordered, options)
 
 
-def subscription(name: str, topic: str, *, dead_letter: str | None = None) -> SubscriptionBinding:
-    """Messages of pub/sub subscription `name` (SNS topic, Service Bus topic, Pub/Sub) go to `topic`."""
+def subscription(
+    name: str, topic: str, *, dead_letter: str | None = None, **options: Mapping[str, Any]
+) -> SubscriptionBinding:
+    """Messages published to pub/sub topic `name` (SNS, Service Bus topic, Pub/Sub) go to `topic`.
+
+    Platform-side names (a Service Bus subscription, a Pub/Sub push subscription) are adapter
+    options with documented defaults."""
     _check_topic(topic, f"subscription({name!r})")
-    return SubscriptionBinding(name, topic, dead_letter)
+    _check_name(name, "subscription")
+    _check_dead_letter(dead_letter, f"subscription({name!r})")
+    return SubscriptionBinding(name, topic, dead_letter, options)
 
 
-def schedule(name: str, topic: str, expression: str) -> ScheduleBinding:
+def schedule(name: str, topic: str, expression: str, **options: Mapping[str, Any]) -> ScheduleBinding:
     """A timer: `expression` is `rate(5 minutes)` or a five-field cron `0 2 * * *` (UTC)."""
     _check_topic(topic, f"schedule({name!r})")
     expression = expression.strip()
@@ -143,7 +260,7 @@ def schedule(name: str, topic: str, expression: str) -> ScheduleBinding:
             f"schedule({name!r}, ..., {expression!r}): use 'rate(N minutes|hours|days)' "
             "or a five-field cron such as '0 2 * * *'"
         )
-    return ScheduleBinding(name, topic, expression)
+    return ScheduleBinding(name, topic, expression, options)
 
 
 def rate_seconds(expression: str) -> int | None:
@@ -156,17 +273,43 @@ def rate_seconds(expression: str) -> int | None:
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
 
 
-def event(pattern: str, topic: str, *, dead_letter: str | None = None) -> EventBinding:
-    """Events whose type matches `pattern` (`*` wildcards, e.g. `Object Created`, `order.*`)."""
+def event(
+    pattern: str, topic: str, *, dead_letter: str | None = None, **options: Mapping[str, Any]
+) -> EventBinding:
+    """Events whose type matches `pattern`: a neutral name (OBJECT_CREATED, OBJECT_DELETED) that
+    every adapter maps, or a platform's type with `*` wildcards (`Object Created`, `order.*`)."""
     _check_topic(topic, f"event({pattern!r})")
-    if not pattern:
+    if not pattern or not isinstance(pattern, str):
         raise BindingError("event(): the type pattern must be a non-empty string")
-    return EventBinding(pattern, topic, dead_letter)
+    _check_dead_letter(dead_letter, f"event({pattern!r})")
+    return EventBinding(pattern, topic, dead_letter, options)
 
 
-def destination(topic: str, target: str) -> DestinationBinding:
-    """Where `ctx.publish(topic, ...)` sends: the adapter's publisher interprets `target`."""
+def destination(
+    topic: str,
+    target: str,
+    *,
+    channel: DestinationChannel = "topic",
+    **options: Mapping[str, Any],
+) -> DestinationBinding:
+    """Where `ctx.publish(topic, ...)` sends: a logical name every adapter resolves (`channel`:
+    "topic", "queue" or "events", an event bus), or a native identifier one adapter accepts."""
     _check_topic(topic, f"destination({target!r})")
-    if not target:
+    if not target or not isinstance(target, str):
         raise BindingError(f"destination({topic!r}): the target must be a non-empty string")
-    return DestinationBinding(topic, target)
+    if channel not in _CHANNELS:
+        raise BindingError(f"destination({topic!r}, channel={channel!r}): use one of {', '.join(_CHANNELS)}")
+    return DestinationBinding(topic, target, channel, options)
+
+
+def _check_name(name: str, kind: str) -> None:
+    if not isinstance(name, str) or not name:
+        raise BindingError(f"{kind}(): the name must be the non-empty name of the {kind} consumed")
+
+
+def _check_dead_letter(dead_letter: str | None, what: str) -> None:
+    if dead_letter is not None and (not isinstance(dead_letter, str) or not dead_letter):
+        raise BindingError(
+            f"{what}: dead_letter is a target name, {DROP!r} or {HAND_BACK!r}; leave it out to hand "
+            "poison messages back to the platform"
+        )

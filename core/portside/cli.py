@@ -84,7 +84,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _adapters(args: argparse.Namespace) -> int:
-    from .adapters import available
+    from .adapter_loading import available
 
     for name, module in sorted(available().items()):
         print(f"{name:<8} {module}")

@@ -17,3 +17,7 @@ class StartupError(PortsideError):
 
 class BindingError(StartupError, ValueError):
     """A binding declaration is malformed."""
+
+
+class UndeclaredTopic(PortsideError):
+    """A handler published a topic it did not declare with `publishes=[...]`."""

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .codec import BodyError, LazyJson
-from .context import Context, PublishFn
+from .context import Context
 from .errors import HandlerDefinitionError
 from .message import Message
 from .pipeline import Middleware
@@ -21,11 +21,14 @@ from .result import Error, Result, Status
 
 HandlerFn = Callable[..., Any]
 Invoke = Callable[[Message], "Result[Any]"]
+# Sends a successful handler's outbox; returns None, or the Result to answer when sending failed.
+Flush = Callable[[Message, "list[Message]"], "Result[Any] | None"]
 
 _MESSAGE, _CONTEXT, _BODY = "message", "context", "body"
 _PAYLOAD_TYPES = (BaseModel, dict, list, str, int, float, bool, bytes)
 # Enum member lookups cost ~100 ns each on 3.11; the per-message path uses these constants.
 _OK, _NO_CONTENT, _INVALID = Status.OK, Status.NO_CONTENT, Status.INVALID
+_SUCCESS = frozenset({Status.OK, Status.CREATED, Status.ACCEPTED, Status.NO_CONTENT})
 _fast_result = Result._fast
 
 
@@ -65,12 +68,16 @@ def to_result(value: Any) -> Result[Any]:
 
 
 class Handler:
-    """A registered handler: topic, user function, per-handler middleware and its parameter plan."""
+    """A registered handler: topic, user function, per-handler middleware, the topics it
+    publishes, and its parameter plan."""
 
-    def __init__(self, topic: str, fn: HandlerFn, middleware: Sequence[Middleware] = ()) -> None:
+    def __init__(
+        self, topic: str, fn: HandlerFn, middleware: Sequence[Middleware] = (), publishes: Sequence[str] = ()
+    ) -> None:
         self.topic = topic
         self.fn = fn
         self.middleware = tuple(middleware)
+        self.publishes = frozenset(publishes)
         self.is_async = inspect.iscoroutinefunction(fn)
         self.plan, self.body_type = _plan(fn)
 
@@ -91,13 +98,21 @@ class Handler:
             return not _is_strict(body_type.__pydantic_core_schema__)
         return body_type in (None, Any, object)
 
-    def bind(self, publish: PublishFn, crashed: Callable[[Message, Exception], Result[Any]]) -> Invoke:
+    def bind(self, flush: Flush, crashed: Callable[[Message, Exception], Result[Any]]) -> Invoke:
         """The per-message callable, specialised for this signature.
 
         It is also the error boundary around the handler: an exception becomes `crashed(...)`'s
-        Result, so the middleware around it sees a Result like any other.
+        Result, so the middleware around it sees a Result like any other. What the handler
+        published is sent by `flush` after it returned a success, and discarded otherwise.
         """
         fn = self.fn
+        declared, topic = self.publishes, self.topic
+
+        def finish(context: Context, result: Result[Any]) -> Result[Any]:
+            if context.outbox and result.status in _SUCCESS:
+                return flush(context.message, context.outbox) or result
+            return result
+
         if self.is_async:
             from .asyncrun import run_sync
 
@@ -140,15 +155,18 @@ class Handler:
                     return Result(_INVALID, None, validation_errors(exc))
                 except BodyError as exc:
                     return exc.result
+                context = Context(message, declared, topic)
                 try:
-                    return to_result(fn(body, Context(message, publish)))
+                    result = to_result(fn(body, context))
                 except Exception as exc:
                     return crashed(message, exc)
+                return finish(context, result) if context.outbox else result
 
         else:
 
             def invoke(message: Message) -> Result[Any]:
                 args: list[Any] = []
+                context: Context | None = None
                 for kind in plan:
                     if kind is _BODY:
                         try:
@@ -160,11 +178,13 @@ class Handler:
                     elif kind is _MESSAGE:
                         args.append(message)
                     else:
-                        args.append(Context(message, publish))
+                        context = Context(message, declared, topic)
+                        args.append(context)
                 try:
-                    return to_result(fn(*args))
+                    result = to_result(fn(*args))
                 except Exception as exc:
                     return crashed(message, exc)
+                return finish(context, result) if context is not None else result
 
         return invoke
 

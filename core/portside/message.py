@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .codec import LazyJson
 from .headers import EMPTY_HEADERS, Headers
 from .ids import new_id
 
+if TYPE_CHECKING:
+    from .result import Result
+
 CORRELATION_HEADER = "x-correlation-id"
 # Transports that carry attributes (SQS/SNS message attributes, Pub/Sub attributes, ...) name the
-# topic in this attribute; it wins over the binding's topic.
+# message's own topic in this attribute. The binding's topic decides the handler; this one stays
+# readable as a header, and decides only on bindings that dispatch by the message's topic.
 TOPIC_HEADER = "portside-topic"
 _NO_PARAMS: Mapping[str, str] = {}
 
@@ -25,6 +29,11 @@ class Message:
     Adapters may pass `identity` and `deadline` as zero-argument callables: they are then
     worked out on first access only, keeping the receive path cheap.
 
+    `failure` is set when the message could not be read (a malformed record, an undecodable body,
+    no binding): dispatch then answers with it instead of calling a handler, so the message still
+    ends in one of the four settlements. `data` is the body exactly as received (bytes or text),
+    kept so a dead-lettered message loses nothing; None for messages built in code.
+
     Pass everything after `body` by keyword. They can also be given by position, which the
     core's own hot paths do: matching eleven keywords costs more than the constructor's body.
     """
@@ -33,11 +42,12 @@ class Message:
         "_attempt",
         "_body",
         "_correlation_id",
+        "_data",
         "_deadline",
         "_headers",
         "_id",
+        "_failure",
         "_identity",
-        "_outcome",
         "_params",
         "_raw",
         "_topic",
@@ -57,6 +67,8 @@ class Message:
         identity: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
         deadline: float | Callable[[], float | None] | None = None,
         attempt: int = 1,
+        failure: Result[Any] | None = None,
+        data: bytes | str | None = None,
     ) -> None:
         if headers is None:
             headers = EMPTY_HEADERS
@@ -75,7 +87,8 @@ class Message:
         self._identity = identity
         self._deadline = deadline
         self._attempt = attempt
-        self._outcome: Any = None
+        self._failure = failure
+        self._data = data
 
     @property
     def topic(self) -> str:
@@ -138,6 +151,16 @@ class Message:
     def attempt(self) -> int:
         return self._attempt
 
+    @property
+    def failure(self) -> Result[Any] | None:
+        """Why this message cannot reach a handler (set by adapters for unreadable input)."""
+        return self._failure
+
+    @property
+    def data(self) -> bytes | str | None:
+        """The body exactly as received, or None when the message was built in code."""
+        return self._data
+
     def replace(self, **changes: Any) -> Message:
         """A copy with some fields changed (messages are immutable)."""
         fields = {
@@ -152,11 +175,11 @@ class Message:
             "identity": self._identity,
             "deadline": self._deadline,
             "attempt": self._attempt,
+            "failure": self._failure,
+            "data": self._data,
         }
         fields.update(changes)
-        copy = Message(**fields)
-        copy._outcome = self._outcome
-        return copy
+        return Message(**fields)
 
     def __repr__(self) -> str:
         return (

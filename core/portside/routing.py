@@ -40,7 +40,12 @@ def strip_prefix(path: str, prefix: str) -> str | None:
 
 
 def split_path(path: str) -> list[str]:
-    return [segment for segment in path.split("/") if segment]
+    """The path's segments, each percent-decoded once (so `%2F` stays inside its segment)."""
+    if "%" not in path:
+        return [segment for segment in path.split("/") if segment]
+    from urllib.parse import unquote
+
+    return [unquote(segment) for segment in path.split("/") if segment]
 
 
 class Router:
@@ -98,8 +103,10 @@ class Router:
         return route
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], tuple[str, ...]]:
-        """(route, params, allowed). No route and empty `allowed`: 404; non-empty: 405."""
-        if "//" not in path:
+        """(route, params, allowed). No route and empty `allowed`: 404; non-empty: 405.
+
+        `path` is as received, percent-encoded; each segment is decoded once here."""
+        if "//" not in path and "%" not in path:
             table = self._static.get(path.rstrip("/") or "/")
             route = table.get(method) if table else None
             if route is not None:

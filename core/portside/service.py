@@ -31,10 +31,19 @@ class Service:
         self.handlers: dict[str, Handler] = {}
         self.middleware: list[Middleware] = []
 
-    def handler(self, topic: str, *, middleware: Sequence[Middleware] = ()) -> Callable[[F], F]:
-        """Register the decorated function for `topic` (sync or async)."""
+    def handler(
+        self, topic: str, *, publishes: Sequence[str] = (), middleware: Sequence[Middleware] = ()
+    ) -> Callable[[F], F]:
+        """Register the decorated function for `topic` (sync or async).
+
+        `publishes` lists the topics it may send with `ctx.publish`; publishing any other raises
+        UndeclaredTopic, and building an App fails when one of them has no destination."""
         if not topic or not isinstance(topic, str):
             raise HandlerDefinitionError("a handler topic is a non-empty string, e.g. 'orders.create'")
+        if isinstance(publishes, str) or not all(isinstance(t, str) and t for t in publishes):
+            raise HandlerDefinitionError(
+                f"handler {topic!r}: publishes is a list of topics, e.g. publishes=['orders.created']"
+            )
 
         def register(fn: F) -> F:
             if topic in self.handlers:
@@ -43,7 +52,7 @@ class Service:
                     f"topic {topic!r} already has handler {existing.__qualname__}; "
                     "one topic has exactly one handler"
                 )
-            self.handlers[topic] = Handler(topic, fn, middleware)
+            self.handlers[topic] = Handler(topic, fn, middleware, publishes)
             return fn
 
         return register

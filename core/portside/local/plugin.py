@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..adapter_hooks import Capabilities, hookimpl
 from ..app import App
+from ..inbound import Inbound
 from ..message import Message
-from ..plugins import Capabilities, hookimpl
 from ..publisher import Publisher
 
 
@@ -19,7 +20,18 @@ def portside_capabilities() -> Capabilities:
         partial_batch_failure=True,
         ordering=True,
         dead_letter=True,
+        notes={
+            "queue": "an in-memory channel of that name (destinations with that name deliver to it)",
+            "subscription": "an in-memory channel of that name",
+            "destination": "a logical name: an in-memory channel delivering to this app's bindings",
+        },
     )
+
+
+@hookimpl
+def portside_accepts_target(app: App, target: str) -> bool:
+    """The local adapter resolves logical names only; native ids belong to a cloud."""
+    return False
 
 
 @hookimpl
@@ -31,9 +43,9 @@ def portside_entry_point(app: App) -> Any:
 
 @hookimpl
 def portside_publisher(app: App) -> Publisher:
-    from .runtime import LocalPublisher
+    from .broker import LocalBroker
 
-    return LocalPublisher()
+    return LocalBroker(app)
 
 
 @hookimpl
@@ -41,5 +53,12 @@ def portside_translate(app: App, event: Any) -> list[Message]:
     """A local 'native event' is `{"topic": ..., "body": ..., "headers": {...}}`."""
     if not isinstance(event, dict) or not isinstance(event.get("topic"), str):
         raise ValueError('a local event is {"topic": "...", "body": ..., "headers": {...}}')
-    return [app.inbound(event["topic"], body=event.get("body"), headers=event.get("headers"),
-                        transport="local")]
+    return [app.receive(Inbound(event["topic"], body=event.get("body"), headers=event.get("headers"),
+                                transport="local"))]
+
+
+@hookimpl
+def portside_testing_kit(app: App) -> Any:
+    from .testing_kit import LocalTestingKit
+
+    return LocalTestingKit(app)

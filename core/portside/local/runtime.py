@@ -15,66 +15,34 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import logs
-from ..app import App, Settlement
+from ..app import App
 from ..codec import encode_json
 from ..headers import Headers
-from ..http import HttpRequest, HttpResponse
+from ..http_types import HttpRequest, HttpResponse
+from ..http_flow import IDEMPOTENCY_HEADER
+from ..inbound import Inbound
+from ..kit.delivery import render_delivery
 from ..message import Message
-from ..outcomes import Delivery
+from ..settlement import Settlement, State
+from .broker import LocalBroker
 from .scheduler import LocalScheduler
 
 INTERNAL_PREFIX = "/_portside/"
-# Where the local queue parks poison messages when the app configures no dead-letter target.
-LOCAL_DEAD_LETTERS = "local:dead-letters"
-
-
-def _describe(message: Message, target: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": message.id,
-        "topic": message.topic,
-        "body": message.body if not isinstance(message.body, bytes) else message.body.decode(
-            "utf-8", "replace"),
-        "headers": dict(message.headers),
-        "correlation_id": message.correlation_id,
-    }
-    if target is not None:
-        data["target"] = target
-    return data
-
-
-class LocalPublisher:
-    """Records published messages; dead-lettered ones land in `dead_letters`. When attached to a
-    runtime, published messages whose topic has a handler are delivered through its queue."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.sent: list[tuple[Message, str | None]] = []
-        self.dead_letters: list[tuple[Message, str | None]] = []
-        self.runtime: LocalRuntime | None = None
-
-    def publish(self, message: Message, target: str | None) -> None:
-        with self._lock:
-            if message.transport == "dead-letter":
-                self.dead_letters.append((message, target))
-                return
-            self.sent.append((message, target))
-        runtime = self.runtime
-        if runtime is not None and message.topic in runtime.app.service.handlers:
-            runtime.enqueue(message.replace(transport="local-queue"))
 
 
 class LocalQueue:
-    """At-least-once delivery in one worker thread: RETRY outcomes are redelivered with backoff
-    up to `max_attempts`, then dead-lettered like a cloud queue's redrive policy would."""
+    """At-least-once delivery in one worker thread: retried messages are redelivered with backoff
+    up to `max_attempts`; then they are handed back, like a cloud queue's redrive policy would
+    move them, into the broker's dead-letter list. Handed-back poison lands there too."""
 
-    def __init__(self, app: App, *, max_attempts: int = 3, backoff: float = 0.05) -> None:
+    def __init__(self, app: App, broker: LocalBroker, *, max_attempts: int = 3, backoff: float = 0.05) -> None:
         self.app = app
+        self.broker = broker
         self.max_attempts = max_attempts
         self.backoff = backoff
-        self._items: queue_module.Queue[Message | None] = queue_module.Queue()
+        self._items: queue_module.Queue[tuple[Message, Any] | None] = queue_module.Queue()
         self._worker: threading.Thread | None = None
         self.settled: list[tuple[Message, Settlement]] = []
-        self.dead_letter_target = app.dead_letter_target or LOCAL_DEAD_LETTERS
 
     def start(self) -> None:
         if self._worker is None:
@@ -87,29 +55,33 @@ class LocalQueue:
             self._worker.join(timeout=5)
             self._worker = None
 
-    def put(self, message: Message) -> None:
-        self._items.put(message)
+    def put(self, message: Message, binding: Any = None) -> None:
+        self._items.put((message, binding))
 
     def join(self) -> None:
         """Wait until every queued message (and its retries) is settled."""
         self._items.join()
 
-    def deliver_now(self, message: Message) -> Settlement:
+    def deliver_now(self, message: Message, binding: Any = None) -> Settlement:
         """Deliver with the queue's retry policy, in the calling thread."""
+        dead_letter = getattr(binding, "dead_letter", None)
         while True:
-            settlement = self.app.deliver(message, dead_letter=self.dead_letter_target)
-            if not settlement.retry:
-                break
-            if message.attempt >= self.max_attempts:
-                self.app.dead_letter(message, settlement.result, self.dead_letter_target)
-                settlement = Settlement(Delivery.DEAD_LETTER, settlement.result)
+            settlement = self.app.deliver(message, dead_letter=dead_letter)
+            if settlement.state is not State.RETRIED or message.attempt >= self.max_attempts:
                 break
             time.sleep(self.backoff * 2 ** (message.attempt - 1))
             message = message.replace(attempt=message.attempt + 1)
+        if settlement.state is State.RETRIED:
+            settlement = Settlement(
+                State.HANDED_BACK, settlement.result, message,
+                f"{settlement.reason}; gave up after {message.attempt} attempts",
+            )
+        if settlement.state is State.HANDED_BACK:
+            self.broker.keep(message, None, State.HANDED_BACK.value, settlement.reason)
         self.settled.append((message, settlement))
         logs.log(
-            20,
-            f"queue {message.topic} -> {settlement.delivery.value}",
+            "info",
+            f"queue {message.topic or '(unrouted)'} -> {settlement.state.value}",
             correlation_id=message.correlation_id,
             topic=message.topic,
             attempt=message.attempt,
@@ -119,11 +91,11 @@ class LocalQueue:
 
     def _run(self) -> None:
         while True:
-            message = self._items.get()
+            item = self._items.get()
             try:
-                if message is None:
+                if item is None:
                     return
-                self.deliver_now(message)
+                self.deliver_now(*item)
             finally:
                 self._items.task_done()
 
@@ -133,17 +105,16 @@ class LocalRuntime:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.queue = LocalQueue(app)
         publisher = app.publisher
-        self.publisher = publisher if isinstance(publisher, LocalPublisher) else None
-        if self.publisher is not None:
-            self.publisher.runtime = self
+        self.broker = publisher if isinstance(publisher, LocalBroker) else LocalBroker(app)
+        self.broker.sink = self.enqueue
+        self.queue = LocalQueue(app, self.broker)
         self._server: ThreadingHTTPServer | None = None
         self.scheduler = LocalScheduler(self)
 
-    def enqueue(self, message: Message) -> None:
+    def enqueue(self, message: Message, binding: Any = None) -> None:
         self.queue.start()
-        self.queue.put(message)
+        self.queue.put(message, binding)
 
     # ------------------------------------------------------------------ HTTP
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -166,7 +137,7 @@ class LocalRuntime:
             return self._accept_message(unquote(path[len("messages/"):]), request)
         if path.startswith("schedules/") and method == "POST":
             name = unquote(path[len("schedules/"):])
-            binding = self.app.schedule_binding(name)
+            binding = self.app.bindings.schedule(name)
             if binding is None:
                 return _json(404, {"error": {
                     "status": "not_found",
@@ -176,11 +147,9 @@ class LocalRuntime:
             message = self.scheduler.fire(binding)
             return _json(202, {"id": message.id, "topic": message.topic, "status": "queued"})
         if path == "dead-letters" and method == "GET":
-            letters = self.publisher.dead_letters if self.publisher else []
-            return _json(200, [_describe(m, t) for m, t in letters])
+            return _json(200, [letter.describe() for letter in self.broker.dead_letters])
         if path == "published" and method == "GET":
-            sent = self.publisher.sent if self.publisher else []
-            return _json(200, [_describe(m, t) for m, t in sent])
+            return _json(200, [_describe(m, t) for m, t in self.broker.sent])
         return _json(404, {"error": {
             "status": "not_found",
             "message": f"no portside endpoint {method} {request.path}; try GET /_portside/health, "
@@ -195,19 +164,16 @@ class LocalRuntime:
                 "message": f"no handler for topic {topic!r}; handled topics: "
                            f"{', '.join(self.app.service.topics)}",
             }})
-        message = self.app.inbound(
+        message = self.app.receive(Inbound(
             topic,
             request.body,
             content_type=request.headers.get("content-type"),
             headers=request.headers,
-            id=request.id,
+            id=request.headers.get_lowercase(IDEMPOTENCY_HEADER) or request.id,
             transport="local-queue",
-        )
+        ))
         if request.query.get("wait", ["false"])[0].lower() in ("1", "true", "yes"):
-            settlement = self.queue.deliver_now(message)
-            response = self.app.render_http(settlement.result, message)
-            response.headers["x-portside-delivery"] = settlement.delivery.value
-            return response
+            return render_delivery(self.queue.deliver_now(message))
         self.enqueue(message)
         return _json(202, {"id": message.id, "topic": topic, "status": "queued"},
                      correlation_id=message.correlation_id)
@@ -271,6 +237,18 @@ class LocalRuntime:
 def _address(server: ThreadingHTTPServer) -> tuple[str, int]:
     host, port = server.server_address[:2]
     return (host.decode() if isinstance(host, bytes) else str(host)), int(port)
+
+
+def _describe(message: Message, target: str | None) -> dict[str, Any]:
+    body = message.body
+    return {
+        "id": message.id,
+        "topic": message.topic,
+        "target": target,
+        "body": body.decode("utf-8", "replace") if isinstance(body, bytes) else body,
+        "headers": dict(message.headers),
+        "correlation_id": message.correlation_id,
+    }
 
 
 def _json(status: int, payload: Any, correlation_id: str | None = None) -> HttpResponse:
@@ -365,4 +343,4 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass
 
 
-__all__ = ["LocalPublisher", "LocalQueue", "LocalRuntime"]
+__all__ = ["LocalQueue", "LocalRuntime"]

@@ -35,7 +35,7 @@ class LocalScheduler:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for binding in self.runtime.app.bindings_of("schedule"):
+        for binding in self.runtime.app.bindings.of_kind("schedule"):
             assert isinstance(binding, ScheduleBinding)
             seconds = rate_seconds(binding.expression)
             if seconds is None:

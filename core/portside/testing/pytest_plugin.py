@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from ..app import App
-from ..publisher import InMemoryPublisher
+from ..local.broker import LocalBroker
 from . import TestClient
 
 
@@ -37,6 +37,6 @@ def portside_client(portside_app: App) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def portside_published(portside_client: TestClient) -> InMemoryPublisher:
+def portside_published(portside_client: TestClient) -> LocalBroker:
     """What the app published during the test."""
-    return portside_client.publisher
+    return portside_client.broker

@@ -15,12 +15,14 @@ from .errors import StartupError
 if TYPE_CHECKING:
     import pluggy
 
-    from .plugins import Capabilities
+    from .adapter_hooks import Capabilities
 
 ENTRY_POINT_GROUP = "portside.adapters"
 BUILTIN: Mapping[str, tuple[str, str]] = {
     "local": ("portside.local.plugin", "portside"),
     "aws": ("portside_aws.plugin", "portside[aws]"),
+    "azure": ("portside_azure.plugin", "portside[azure]"),
+    "gcp": ("portside_gcp.plugin", "portside[gcp]"),
 }
 
 
@@ -51,7 +53,7 @@ def load(name: str) -> Adapter:
     """Import the adapter called `name` and check it implements the required hooks."""
     import pluggy
 
-    from .plugins import PROJECT, AdapterSpec
+    from .adapter_hooks import PROJECT, AdapterSpec
 
     plugin = _import(name)
     manager = pluggy.PluginManager(PROJECT)

@@ -1,4 +1,4 @@
-"""The adapter plugin API: pluggy hook specifications an adapter package implements.
+"""The adapter hook specifications (pluggy) an adapter package implements.
 
 An adapter is a module (or object) with `@hookimpl` functions, advertised under the
 `portside.adapters` entry-point group:
@@ -86,3 +86,13 @@ class AdapterSpec:
     @hookspec(firstresult=True)
     def portside_translate(self, app: App, event: Any) -> list[Message] | None:
         """Native event -> the Messages it carries, without dispatching (replay, inspection)."""
+
+    @hookspec(firstresult=True)
+    def portside_accepts_target(self, app: App, target: str) -> bool | None:
+        """True when `target`, a native identifier (an ARN, a URL), is this platform's own.
+        Logical names are always accepted; an adapter resolves them in its publisher."""
+
+    @hookspec(firstresult=True)
+    def portside_testing_kit(self, app: App) -> Any:
+        """A `portside.kit.TestingKit` that drives this adapter's real entry point with native
+        input built exactly as the platform sends it (the contract suite and users' tests)."""

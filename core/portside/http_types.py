@@ -44,6 +44,29 @@ class HttpRequest:
         self.transport = transport
         self.raw = raw
 
+    @classmethod
+    def from_url(
+        cls,
+        method: str,
+        url: str,
+        headers: Headers | Mapping[str, str] | None = None,
+        body: bytes = b"",
+        *,
+        transport: str = "http",
+        raw: Any = None,
+    ) -> HttpRequest:
+        """A request from a URL or a path with a query string, as servers and test clients
+        receive it; the path stays percent-encoded (the router decodes each segment once)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        split = urlsplit(url)
+        if headers is None:
+            headers = EMPTY_HEADERS
+        elif not isinstance(headers, Headers):
+            headers = Headers(headers)
+        query = parse_qs(split.query, keep_blank_values=True) if split.query else _NO_QUERY
+        return cls(method.upper(), split.path or "/", headers, query, body, transport=transport, raw=raw)
+
     def __repr__(self) -> str:
         return f"HttpRequest({self.method} {self.path}, query={dict(self.query)!r}, body={self.body[:60]!r})"
 

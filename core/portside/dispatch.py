@@ -1,0 +1,127 @@
+"""Message in, Result out: the compiled pipeline, the error boundary and the outbox.
+
+Built once per App. `Dispatcher.dispatch` never raises: an exception in a handler or middleware
+becomes an `error` Result (logged with its traceback), and a message that carries a `failure`
+(unreadable input) is answered with it without reaching a handler.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import logs
+from .codec import BodyError
+from .message import Message
+from .pipeline import Middleware, Next, compose
+from .result import _SUCCESS, Error, Result, Status
+from .service import Service
+
+# Attempts and pauses for sending a successful handler's outbox before answering retry_later.
+PUBLISH_ATTEMPTS = 3
+PUBLISH_BACKOFF_SECONDS = 0.05
+
+Send = Callable[[Message], None]
+
+
+class Dispatcher:
+    """Per-topic handler chains inside the app- and service-wide middleware."""
+
+    def __init__(self, service: Service, middleware: Sequence[Middleware], send: Send) -> None:
+        self.service = service
+        self._send = send
+        self._chains: dict[str, Next] = {
+            topic: compose(handler.middleware, handler.bind(self.flush, crashed))
+            for topic, handler in service.handlers.items()
+        }
+        outer = [*middleware, *service.middleware]
+        self._pipeline = compose(outer, self._route_topic)
+        # Topics whose JSON may be parsed lazily (codec.LazyJson): the handler validates its body
+        # before running (and not strictly) and no middleware could read the body first, so
+        # every outcome is the one eager decoding would give.
+        self.deferrable = frozenset(
+            topic
+            for topic, handler in service.handlers.items()
+            if handler.defers_json and not handler.middleware and not outer
+        )
+
+    def dispatch(self, message: Message) -> Result[Any]:
+        try:
+            result = self._pipeline(message)
+        except Exception as exc:
+            result = crashed(message, exc)
+        if result.status not in _SUCCESS:
+            log_failure(message, result)
+        return result
+
+    def _route_topic(self, message: Message) -> Result[Any]:
+        failure = message._failure
+        if failure is not None:
+            return failure
+        chain = self._chains.get(message.topic)
+        if chain is None:
+            return Result.not_found(
+                Error("unknown_topic", f"no handler for topic {message.topic!r}; "
+                      f"handled topics: {', '.join(self.service.topics)}")
+            )
+        return chain(message)
+
+    def flush(self, message: Message, outbox: list[Message]) -> Result[Any] | None:
+        """Send what a successful handler published, retrying each send briefly. Returns None
+        when all were sent, else a retry_later Result (HTTP 503, queue retry): the caller or the
+        platform redoes the message, and delivery stays at-least-once."""
+        for outbound in outbox:
+            for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+                try:
+                    self._send(outbound)
+                    break
+                except Exception as exc:
+                    if attempt == PUBLISH_ATTEMPTS:
+                        logs.log(
+                            "error", "publishing failed after retries; the message will be retried",
+                            correlation_id=message.correlation_id, topic=outbound.topic,
+                            message_id=message.id, error=f"{type(exc).__name__}: {exc}",
+                        )
+                        return Result.retry(
+                            Error("publish_failed", f"could not publish {outbound.topic!r}; retry the "
+                                  f"request (correlation id {message.correlation_id})"),
+                            after=1,
+                        )
+                    time.sleep(PUBLISH_BACKOFF_SECONDS * attempt)
+        return None
+
+
+def crashed(message: Message, exc: Exception) -> Result[Any]:
+    if isinstance(exc, BodyError):  # a deferred body read by middleware or a handler: malformed
+        return exc.result
+    logs.log(
+        "error",
+        "handler raised",
+        correlation_id=message.correlation_id,
+        topic=message.topic,
+        message_id=message.id,
+        error=type(exc).__name__,
+        exc_info=exc,
+    )
+    return Result.error(
+        Error(
+            "internal_error",
+            f"the handler failed; quote correlation id {message.correlation_id} when reporting it",
+        )
+    )
+
+
+def log_failure(message: Message, result: Result[Any]) -> None:
+    if result.errors and result.errors[0].code == "internal_error":
+        return  # already logged with its traceback by crashed()
+    logs.log(
+        "error" if result.status is Status.ERROR else "warning",
+        f"{message.topic or '(unrouted)'} -> {result.status.value}",
+        correlation_id=message.correlation_id,
+        topic=message.topic,
+        message_id=message.id,
+        transport=message.transport,
+        status=result.status.value,
+        errors=[e.to_dict() for e in result.errors],
+    )

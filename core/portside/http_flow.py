@@ -1,0 +1,129 @@
+"""HTTP through the core: route and decode a request into a Message, render a Result back.
+
+Path rule (the same on every adapter): adapters pass the path still percent-encoded when their
+platform gives it so (`HttpRequest.path`); the router splits on `/` first and decodes each
+segment once, so `%2F` stays inside its segment and can be part of a path parameter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .codec import BodyError, decode_body, encode_json
+from .dispatch import log_failure
+from .http_types import HttpRequest, HttpResponse
+from .message import CORRELATION_HEADER, Message
+from .outcomes import OUTCOMES
+from .result import _SUCCESS, Error, Result, Status
+from .routing import strip_prefix
+
+if TYPE_CHECKING:
+    from .app import App
+
+IDEMPOTENCY_HEADER = "idempotency-key"  # when present, it becomes the message id
+_HTTP_STATUS = {status: row.http_status for status, row in OUTCOMES.items()}
+
+
+def http_message(app: App, request: HttpRequest) -> Message:
+    """Route and decode an HTTP request into the Message its handler will get.
+
+    The body rule: when the JSON body is an object (or absent), the handler's body is one
+    object built from the query parameters, then the body's fields, then the path parameters,
+    later ones winning (repeated query keys give lists). Any other body (a list, text) is
+    passed as is; path parameters are always on `Message.params` too.
+    """
+    path = request.path
+    for prefix in app.base_paths:
+        stripped = strip_prefix(path, prefix)
+        if stripped is not None:
+            path = stripped
+            break
+    route, params, allowed = app.router.match(request.method, path)
+    failure: Result[Any] | None = None
+    body: Any = None
+    if route is None:
+        topic = ""
+        failure = route_failure(request.method, path, allowed)
+    else:
+        topic = route.topic
+        query = request.query
+        merge = bool(query or params)  # the body rule needs the parsed object to merge into
+        try:
+            body = decode_body(
+                request.body,
+                request.headers.get_lowercase("content-type"),
+                app.limits,
+                lazy=not merge and topic in app.deferrable,
+            )
+        except BodyError as exc:
+            failure, body = exc.result, request.body
+        else:
+            if body is None or type(body) is dict:
+                if merge:
+                    merged: dict[str, Any] = {
+                        k: v[0] if len(v) == 1 else list(v) for k, v in query.items()
+                    }
+                    if body:
+                        merged.update(body)
+                    merged.update(params)
+                    body = merged
+                elif body is None:
+                    body = {}
+    message_id = request.headers.get_lowercase(IDEMPOTENCY_HEADER) or request.id
+    return Message(  # positional on purpose: once per request (see Message's docstring)
+        topic, body, request.headers, message_id, None, request.transport, request.raw, params,
+        request.identity, request.deadline, 1, failure, request.body or None,
+    )
+
+
+def render_http(result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:
+    """Result -> status code (outcome table), JSON body, headers."""
+    headers = {CORRELATION_HEADER: message.correlation_id}
+    body = b""
+    if result.status in _SUCCESS:
+        payload = result.payload
+        if isinstance(payload, bytes):
+            body = payload
+            headers["content-type"] = result.content_type or "application/octet-stream"
+        elif payload is not None:
+            try:
+                body = encode_json(payload)
+            except BodyError as exc:
+                log_failure(message, exc.result)
+                result = exc.result
+            else:
+                headers["content-type"] = result.content_type or "application/json"
+    if result.status not in _SUCCESS:
+        body = error_body(result, message.correlation_id)
+        headers["content-type"] = "application/json"
+        if result.retry_after is not None:
+            headers["retry-after"] = str(result.retry_after)
+    if result.headers:
+        headers.update({k.lower(): v for k, v in result.headers.items()})
+    status = _HTTP_STATUS[result.status]
+    if head or status == 204:
+        body = b""
+    return HttpResponse(status, headers, body, list(result.cookies))
+
+
+def route_failure(method: str, path: str, allowed: tuple[str, ...]) -> Result[Any]:
+    if allowed:
+        return Result.failure(
+            Status.METHOD_NOT_ALLOWED,
+            Error("method_not_allowed", f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}"),
+            headers={"allow": ", ".join(allowed)},
+        )
+    return Result.not_found(Error("no_route", f"no route for {method} {path}"))
+
+
+def error_body(result: Result[Any], correlation_id: str) -> bytes:
+    """The JSON error format every adapter answers with."""
+    errors = [e.to_dict() for e in result.errors]
+    return encode_json({
+        "error": {
+            "status": result.status.value,
+            "message": errors[0]["message"] if errors else result.status.value,
+            "errors": errors,
+            "correlation_id": correlation_id,
+        }
+    })

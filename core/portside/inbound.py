@@ -1,0 +1,98 @@
+"""The typed record an adapter fills for each received message, and its decoding.
+
+Every adapter builds Messages through `App.receive(Inbound(...))`, so every transport decodes
+bodies alike, keeps the received data for lossless dead-lettering, and turns unreadable input into
+a Message that carries its failure (it then settles like any other; nothing is lost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .codec import BodyError, decode_body
+from .headers import Headers
+from .message import Message
+from .result import Error, Result
+
+if TYPE_CHECKING:
+    from .app import App
+
+UNSET: Any = object()
+
+
+class Inbound:
+    """What an adapter read from one native record.
+
+    - `topic`: the handler topic (usually the binding's); None when no binding matches, with
+      `unroutable` saying why and how to fix it;
+    - `data`: the body as received (bytes or text), decoded with the App's limits; or `body`, an
+      already parsed value (then `data` may still hold the original, for dead-lettering);
+    - `failure`: a Result for a record the adapter found malformed (`kit.poison` builds these);
+    - `lazy`: the adapter did not look at the body, so JSON parsing may be deferred;
+    - the rest are the Message's fields (see Message).
+    """
+
+    __slots__ = (
+        "attempt", "body", "content_type", "correlation_id", "data", "deadline", "failure", "headers",
+        "id", "identity", "lazy", "params", "raw", "topic", "transport", "unroutable",
+    )
+
+    def __init__(
+        self,
+        topic: str | None,
+        data: bytes | str | None = None,
+        *,
+        transport: str,
+        body: Any = UNSET,
+        content_type: str | None = None,
+        headers: Headers | Mapping[str, str] | None = None,
+        id: str | None = None,
+        correlation_id: str | None = None,
+        attempt: int = 1,
+        raw: Any = None,
+        deadline: float | Callable[[], float | None] | None = None,
+        identity: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
+        params: Mapping[str, str] | None = None,
+        unroutable: str | None = None,
+        failure: Result[Any] | None = None,
+        lazy: bool = False,
+    ) -> None:
+        self.topic = topic
+        self.data = data
+        self.transport = transport
+        self.body = body
+        self.content_type = content_type
+        self.headers = headers
+        self.id = id
+        self.correlation_id = correlation_id
+        self.attempt = attempt
+        self.raw = raw
+        self.deadline = deadline
+        self.identity = identity
+        self.params = params
+        self.unroutable = unroutable
+        self.failure = failure
+        self.lazy = lazy
+
+
+def receive(app: App, inbound: Inbound) -> Message:
+    """Decode an Inbound into the Message dispatch gets (never raises for bad input)."""
+    topic, failure, body, data = inbound.topic, inbound.failure, inbound.body, inbound.data
+    if body is UNSET:
+        try:
+            body = decode_body(
+                data, inbound.content_type, app.limits, lazy=inbound.lazy and topic in app.deferrable
+            )
+        except BodyError as exc:
+            failure, body = failure or exc.result, data
+    if topic is None:
+        topic = ""
+        failure = failure or Result.not_found(
+            Error("unroutable", inbound.unroutable or "no binding matches this message")
+        )
+    # Positional on purpose: this runs once per queued message (see Message's docstring).
+    return Message(
+        topic, body, inbound.headers, inbound.id, inbound.correlation_id, inbound.transport, inbound.raw,
+        inbound.params, inbound.identity, inbound.deadline, inbound.attempt, failure, data,
+    )

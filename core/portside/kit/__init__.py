@@ -1,0 +1,94 @@
+"""portside.kit: the public API for adapter authors.
+
+An adapter imports only `portside` and `portside.kit`. What it builds on:
+
+- hooks: `hookimpl`, `Capabilities` (what it can honour, checked when an App is built);
+- reading: `Inbound` + `App.receive` (one typed record per native record), `poison`,
+  `Malformed`, `resolve_topic`, `correlation`, `positive_int`, `b64decode`, `text`,
+  `lazy_deadline`;
+- settling: `Batch` (one place decides each message's State), `Redeliver`, `render_delivery`
+  for push platforms;
+- the loop: `EntryPoint` over `HttpShape` / `MessageShape` modules;
+- HTTP: `HttpRequest.from_url`, cookie helpers, header constants;
+- outbound: `PublisherBase`; `cloudevents` for CloudEvents in and out;
+- per-invocation state: `invocation`;
+- testing: `TestingKit`, `Outgoing`, `Delivered` (the contract suite drives every adapter).
+"""
+
+from ..adapter_hooks import Capabilities, hookimpl
+from ..bindings import DROP, HAND_BACK, MESSAGE_TOPIC, NEUTRAL_EVENTS, OBJECT_CREATED, OBJECT_DELETED
+from ..http_flow import IDEMPOTENCY_HEADER, error_body
+from ..inbound import Inbound
+from ..message import CORRELATION_HEADER, TOPIC_HEADER
+from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
+from . import cloudevents, invocation
+from .batch import Batch, Redeliver
+from .cookies import join_cookies, split_cookie_header, split_set_cookie
+from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
+from .entry import EntryPoint, HttpShape, MessageShape, UnsupportedEvent
+from .publishing import PublisherBase
+from .records import (
+    Malformed,
+    b64decode,
+    correlation,
+    header_map,
+    lazy_deadline,
+    monotonic_deadline,
+    poison,
+    positive_int,
+    resolve_topic,
+    text,
+    unroutable_reason,
+)
+from .testing import Delivered, Outgoing, TestingKit
+
+__all__ = [
+    "CORRELATION_HEADER",
+    "DELIVERY_HEADER",
+    "DELIVERY_STATUS",
+    "DROP",
+    "ENCODING_HEADER",
+    "ERROR_HEADER",
+    "HAND_BACK",
+    "IDEMPOTENCY_HEADER",
+    "MESSAGE_TOPIC",
+    "NEUTRAL_EVENTS",
+    "OBJECT_CREATED",
+    "OBJECT_DELETED",
+    "SOURCE_HEADER",
+    "TOPIC_HEADER",
+    "Batch",
+    "Capabilities",
+    "Delivered",
+    "EntryPoint",
+    "HttpShape",
+    "Inbound",
+    "Malformed",
+    "MessageShape",
+    "Outgoing",
+    "PublisherBase",
+    "Redeliver",
+    "Settlement",
+    "State",
+    "TestingKit",
+    "TooLarge",
+    "UnsupportedEvent",
+    "b64decode",
+    "cloudevents",
+    "correlation",
+    "error_body",
+    "header_map",
+    "hookimpl",
+    "invocation",
+    "join_cookies",
+    "lazy_deadline",
+    "monotonic_deadline",
+    "poison",
+    "positive_int",
+    "render_delivery",
+    "resolve_topic",
+    "split_cookie_header",
+    "split_set_cookie",
+    "text",
+    "unroutable_reason",
+]

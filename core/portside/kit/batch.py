@@ -1,0 +1,115 @@
+"""A neutral batch: the records of one invocation, each settled in one of the four states.
+
+    batch = Batch(app, ordered=queue_is_fifo)
+    for record in records:
+        batch.add(app.receive(Inbound(...)), record_id, binding=binding, group=message_group)
+    batch.settle()
+    return {"batchItemFailures": [{"itemIdentifier": i} for i in batch.redelivery_ids()]}
+
+Ordered batches (FIFO queues, streams, ordering keys): once a message of a group must be
+redelivered, the later messages of that group are not dispatched and are redelivered too, so
+their order survives; `group=None` in an ordered batch means one group (a stream shard).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import PortsideError
+from ..message import Message
+from ..settlement import Settlement, State, order_preserved, settle
+
+if TYPE_CHECKING:
+    from ..app import App
+
+_ONE_GROUP = object()
+
+
+class Redeliver(PortsideError):
+    """Raised by an entry point so the platform redelivers the event (an asynchronous source
+    with no partial-failure report: its retries, then its on-failure destination, keep it)."""
+
+
+class Batch:
+    """The Messages of one invocation, in record order, and their settlements once settled."""
+
+    __slots__ = ("_dead_letters", "_groups", "app", "messages", "ordered", "record_ids", "settlements")
+
+    def __init__(self, app: App, *, ordered: bool = False) -> None:
+        self.app = app
+        self.ordered = ordered
+        self.messages: list[Message] = []
+        self.record_ids: list[Any] = []
+        self.settlements: list[Settlement] = []
+        self._dead_letters: list[str | None] = []
+        self._groups: list[Hashable] = []
+
+    def add(
+        self, message: Message, record_id: Any = "", *, binding: Any = None, group: Hashable = None
+    ) -> None:
+        """Add one record's Message. `record_id` is what the platform reports failures by;
+        `binding` gives the dead-letter choice; `group` the ordering key (ordered batches)."""
+        self.messages.append(message)
+        self.record_ids.append(record_id)
+        self._dead_letters.append(getattr(binding, "dead_letter", None))
+        self._groups.append(_ONE_GROUP if group is None else group)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def settle(self) -> list[Settlement]:
+        """Dispatch every message (in order) and settle each one; returns the settlements."""
+        app, settlements = self.app, self.settlements
+        dispatch = app.dispatch
+        blocked: set[Hashable] = set()
+        ordered = self.ordered
+        for message, dead_letter, group in zip(self.messages, self._dead_letters, self._groups, strict=True):
+            if ordered and group in blocked:
+                settlements.append(Settlement(State.RETRIED, order_preserved(), message, "order preserved"))
+                continue
+            settlement = settle(app, message, dispatch(message), dead_letter)
+            settlements.append(settlement)
+            if ordered and settlement.redeliver:
+                blocked.add(group)
+        return settlements
+
+    def redelivery_ids(self) -> list[Any]:
+        """The record ids of every retried or handed-back message, for a partial-failure report.
+
+        A message to redeliver whose record has no id cannot be named, and naming nothing would
+        lose it, so this raises Redeliver and the whole batch is redelivered instead."""
+        ids = []
+        for settlement, record_id in zip(self.settlements, self.record_ids, strict=True):
+            if settlement.redeliver:
+                if record_id in (None, ""):
+                    raise Redeliver(
+                        "a record to redeliver has no id the platform can name it by; redelivering "
+                        f"the whole batch instead ({describe(settlement)})"
+                    )
+                ids.append(record_id)
+        return ids
+
+    def raise_for_redelivery(self, source: str) -> None:
+        """For sources without a partial-failure report: raise Redeliver when any message must be
+        redelivered, so the platform retries the event and then keeps it (its on-failure setting)."""
+        again = [s for s in self.settlements if s.redeliver]
+        if again:
+            ids = ", ".join(s.message.id for s in again[:10] if s.message is not None)
+            raise Redeliver(
+                f"{len(again)} of {len(self.settlements)} {source} message(s) must be redelivered "
+                f"(ids: {ids}); first: {describe(again[0])}"
+            )
+
+    def counts(self) -> dict[str, int]:
+        """How many messages ended in each state (for logs and the local runtime's report)."""
+        counts = {state.value: 0 for state in State}
+        for settlement in self.settlements:
+            counts[settlement.state.value] += 1
+        return counts
+
+
+def describe(settlement: Settlement) -> str:
+    result = settlement.result
+    detail = "; ".join(f"{e.code}: {e.message}" for e in result.errors)
+    return f"{settlement.state.value}, {result.status.value}" + (f" ({detail})" if detail else "")

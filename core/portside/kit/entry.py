@@ -1,0 +1,162 @@
+"""The dispatch loop every entry point repeats: detect the shape, translate, dispatch, render.
+
+An adapter lists its native shapes, in the order they should be tried, and wraps them in an
+EntryPoint; each shape is a module (or object) with pure functions and no I/O:
+
+    class HttpShape(Protocol):        # native request <-> HttpRequest / HttpResponse
+        KIND = "http"
+        def matches(event) -> bool
+        def to_request(event, context, options) -> HttpRequest
+        def to_response(response, event) -> native answer
+
+    class MessageShape(Protocol):     # native event -> Batch; settled Batch -> native answer
+        KIND = "messages"
+        def matches(event) -> bool
+        def to_batch(app, event, context, options) -> Batch
+        def to_answer(batch) -> native answer (or raise Redeliver)
+
+The EntryPoint settles the batch between `to_batch` and `to_answer`, so every adapter settles
+messages the same way (portside.settlement), and turns a defect in a shape into a clean answer:
+a 500 in the HTTP error format, or Redeliver for messages (nothing is lost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .. import logs
+from ..errors import PortsideError
+from ..http_flow import render_http
+from ..http_types import HttpRequest, HttpResponse
+from ..message import Message
+from ..result import Error, Result
+from . import invocation
+from .batch import Batch, Redeliver
+
+if TYPE_CHECKING:
+    from ..app import App
+
+
+class HttpShape(Protocol):
+    KIND: str
+
+    def matches(self, event: Any) -> bool: ...
+    def to_request(self, event: Any, context: Any, options: Any) -> HttpRequest: ...
+    def to_response(self, response: HttpResponse, event: Any) -> Any: ...
+
+
+class MessageShape(Protocol):
+    KIND: str
+
+    def matches(self, event: Any) -> bool: ...
+    def to_batch(self, app: App, event: Any, context: Any, options: Any) -> Batch: ...
+    def to_answer(self, batch: Batch) -> Any: ...
+
+
+Shape = Any  # an HttpShape or a MessageShape module
+
+
+class UnsupportedEvent(PortsideError):
+    """The event's shape is not one this adapter serves; the message lists what it serves."""
+
+
+class EntryPoint:
+    """Callable `(event, context) -> native answer` over an ordered list of shapes.
+
+    `describe_unknown(event)` explains an unrecognised event; `error` is the exception class
+    raised for it and for batches that must be redelivered (a Redeliver subclass, so the
+    platform's log shows the adapter's own name)."""
+
+    def __init__(
+        self,
+        app: App,
+        shapes: Sequence[Shape],
+        *,
+        options: Any = None,
+        describe_unknown: Callable[[Any], str] | None = None,
+        unsupported: type[PortsideError] = UnsupportedEvent,
+        redeliver: type[Redeliver] = Redeliver,
+        adapter: str = "",
+    ) -> None:
+        self.app = app
+        self.shapes = tuple(shapes)
+        self.options = options
+        self.describe_unknown = describe_unknown or (lambda event: f"unrecognised event {type(event).__name__}")
+        self.unsupported = unsupported
+        self.redeliver = redeliver
+        self.adapter = adapter or app.adapter_name
+
+    def detect(self, event: Any) -> Shape:
+        for shape in self.shapes:
+            if shape.matches(event):
+                return shape
+        raise self.unsupported(self.describe_unknown(event))
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        token = invocation.enter(context)
+        try:
+            return self.handle(event, context)
+        finally:
+            invocation.leave(token)
+
+    def handle(self, event: Any, context: Any) -> Any:
+        try:
+            shape = self.detect(event)
+        except self.unsupported as exc:
+            logs.log("error", str(exc), adapter=self.adapter)
+            raise
+        if shape.KIND == "http":
+            try:
+                request = shape.to_request(event, context, self.options)
+            except Exception as exc:  # a defect, not bad input: answer 500 in the source's shape
+                return shape.to_response(unreadable_http(shape, exc, self.adapter), event)
+            return shape.to_response(self.app.handle_http(request), event)
+        batch = self.read_batch(shape, event, context)
+        batch.settle()
+        try:
+            return shape.to_answer(batch)
+        except Redeliver as exc:
+            if isinstance(exc, self.redeliver):
+                raise
+            raise self.redeliver(str(exc)) from None
+
+    def read_batch(self, shape: Shape, event: Any, context: Any) -> Batch:
+        try:
+            batch: Batch = shape.to_batch(self.app, event, context, self.options)
+        except Redeliver:
+            raise
+        except Exception as exc:  # a defect, not bad input: fail the invocation, lose nothing
+            name = shape_name(shape)
+            logs.log("error", f"cannot read a {name} event", adapter=self.adapter, exc_info=exc)
+            raise self.redeliver(
+                f"portside could not read this {name} event ({type(exc).__name__}); the platform "
+                "will redeliver it"
+            ) from None
+        return batch
+
+    def translate(self, event: Any, context: Any = None) -> list[Message]:
+        """The Messages an event carries, without dispatching (replay, inspection)."""
+        shape = self.detect(event)
+        if shape.KIND == "http":
+            return [self.app.http_message(shape.to_request(event, context, self.options))]
+        return list(shape.to_batch(self.app, event, context, self.options).messages)
+
+
+def shape_name(shape: Shape) -> str:
+    name = getattr(shape, "NAME", None) or getattr(shape, "__name__", type(shape).__name__)
+    return str(name).rsplit(".", 1)[-1]
+
+
+def unreadable_http(shape: Shape, exc: Exception, adapter: str) -> HttpResponse:
+    """The 500 answered when an adapter cannot read a request of a known shape (a defect)."""
+    message = Message("", transport=adapter)
+    logs.log(
+        "error", f"cannot read a {shape_name(shape)} request", adapter=adapter,
+        correlation_id=message.correlation_id, exc_info=exc,
+    )
+    failure = Result.error(
+        Error("unreadable_event", f"the request could not be read; quote correlation id "
+              f"{message.correlation_id} when reporting it")
+    )
+    return render_http(failure, message)

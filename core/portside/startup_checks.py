@@ -1,0 +1,116 @@
+"""What building an App checks, so a service that cannot work on its adapter never starts.
+
+Each problem names the binding or handler and says how to fix it; all are reported at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from .bindings import (
+    DROP,
+    Binding,
+    HAND_BACK,
+    MESSAGE_TOPIC,
+    DestinationBinding,
+    QueueBinding,
+    SubscriptionBinding,
+    is_logical_name,
+)
+from .errors import StartupError
+
+if TYPE_CHECKING:
+    from .app import App
+
+
+def check_app(app: App) -> None:
+    problems = [
+        *_unhandled_topics(app),
+        *_undeclared_destinations(app),
+        *_capabilities(app),
+        *_native_targets(app),
+    ]
+    problems += app.adapter.hook.portside_check(app=app) or []
+    if problems:
+        raise StartupError("\n".join(problems))
+
+
+def _unhandled_topics(app: App) -> list[str]:
+    service = app.service
+    problems = []
+    for binding in app.bindings:
+        if isinstance(binding, DestinationBinding) or binding.topic in service.handlers:
+            continue
+        if binding.topic == MESSAGE_TOPIC and isinstance(binding, (QueueBinding, SubscriptionBinding)):
+            continue
+        hint = difflib.get_close_matches(binding.topic, service.topics, n=1)
+        suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
+        problems.append(
+            f"{binding.kind.value} binding {binding.name!r} targets topic {binding.topic!r}, which no "
+            f"handler in service {service.name!r} handles.{suggestion} Handled topics: "
+            f"{', '.join(service.topics) or '(none)'}."
+        )
+    return problems
+
+
+def _undeclared_destinations(app: App) -> list[str]:
+    return [
+        f"handler {handler.topic!r} declares publishes=[{topic!r}], but no destination receives "
+        f"{topic!r}; add destination({topic!r}, \"<name>\") to the startup file's bindings"
+        for handler in app.service.handlers.values()
+        for topic in sorted(handler.publishes)
+        if app.bindings.destination(topic) is None
+    ]
+
+
+def _capabilities(app: App) -> list[str]:
+    capabilities = app.adapter.capabilities
+    name = app.adapter_name
+    problems = []
+    for binding in app.bindings:
+        if binding.kind not in capabilities.binding_kinds:
+            problems.append(
+                f"adapter {name!r} cannot honour {binding.kind.value} binding {binding.name!r}; it "
+                f"supports: {', '.join(sorted(capabilities.binding_kinds))}. Remove the binding or "
+                "choose another adapter."
+            )
+        if getattr(binding, "ordered", False) and not capabilities.ordering:
+            problems.append(
+                f"{binding.kind.value} binding {binding.name!r} asks for ordered=True, which adapter "
+                f"{name!r} cannot keep; remove ordered=True or choose another adapter."
+            )
+        target = getattr(binding, "dead_letter", None)
+        if target not in (None, DROP, HAND_BACK) and not capabilities.dead_letter:
+            problems.append(
+                f"{binding.kind.value} binding {binding.name!r} has dead_letter={target!r}, but adapter "
+                f"{name!r} cannot publish to dead-letter targets; use dead_letter={HAND_BACK!r} (the "
+                "platform's own redrive keeps the message)."
+            )
+    return problems
+
+
+def _native_targets(app: App) -> list[str]:
+    """A native identifier (an ARN, a queue URL) is accepted only by the adapter it belongs to."""
+    problems = []
+    targets: list[tuple[Binding | None, str]] = [
+        (b, b.target) for b in app.bindings if isinstance(b, DestinationBinding)
+    ]
+    targets += [
+        (b, t) for b in app.bindings
+        if isinstance(t := getattr(b, "dead_letter", None), str) and t not in (DROP, HAND_BACK)
+    ]
+    if app.dead_letter_target is not None and app.dead_letter_target not in (DROP, HAND_BACK):
+        targets.append((None, app.dead_letter_target))
+    for binding, target in targets:
+        if is_logical_name(target):
+            continue
+        if app.adapter.hook.portside_accepts_target(app=app, target=target):
+            continue
+        where = f"{binding.kind.value} binding {binding.name!r}" if binding is not None else "App(dead_letter=...)"
+        problems.append(
+            f"{where} names {target!r}, a native identifier that adapter {app.adapter_name!r} cannot "
+            "use; give it a logical name (letters, digits, '.', '_', '-') that every adapter resolves "
+            "on its own platform, e.g. 'orders-events'."
+        )
+    return problems
