@@ -1,5 +1,9 @@
 """Structured JSON logging with the correlation id on every line.
 
+Levels are names (`logs.log(ERROR, ...)`, `logs.log("error", ...)`); numbers are still accepted
+while callers move over. Messages take the stdlib's %-arguments (`"%s items", 3`), formatted
+only when the line is emitted; keyword arguments become fields of the JSON line.
+
 `logging` is imported only when something is about to be logged, so a clean cold start never
 pays for it.
 """
@@ -9,13 +13,32 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import logging
 
 LOGGER_NAME = "portside"
+LevelName = Literal["debug", "info", "warning", "error", "critical"]
+Level = LevelName | int
+DEBUG: LevelName = "debug"
+INFO: LevelName = "info"
+WARNING: LevelName = "warning"
+ERROR: LevelName = "error"
+CRITICAL: LevelName = "critical"
+_NUMBERS: dict[str, int] = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 _configured = False
+
+
+def level_number(level: Level) -> int:
+    """The stdlib number of a level name (numbers pass through)."""
+    if isinstance(level, int):
+        return level
+    number = _NUMBERS.get(level) or _NUMBERS.get(str(level).lower())
+    if number is None:
+        raise ValueError(f"unknown log level {level!r}; use one of {', '.join(_NUMBERS)}")
+    return number
 
 
 def _formatter_class() -> type[logging.Formatter]:
@@ -76,12 +99,25 @@ def get_logger(name: str = LOGGER_NAME) -> logging.Logger:
     return logger
 
 
-def log(level: int, message: str, **fields: Any) -> None:
-    """Log `message` with structured `fields` (correlation_id, topic, status, ...)."""
+def log(level: Level, message: str, *args: Any, **fields: Any) -> None:
+    """Log `message % args` at `level` (a name such as ERROR, or a stdlib number) with
+    structured `fields` (correlation_id, topic, status, ...); `exc_info=` adds a traceback."""
+    number = level_number(level)
     logger = get_logger()
-    if logger.isEnabledFor(level):
+    if logger.isEnabledFor(number):
         exc_info = fields.pop("exc_info", None)
-        logger.log(level, message, extra={"portside": fields}, exc_info=exc_info)
+        text = _format(message, args) if args else message
+        logger.log(number, text, extra={"portside": fields}, exc_info=exc_info)
+
+
+def _format(message: str, args: tuple[Any, ...]) -> str:
+    """`message % args` as the stdlib does it, formatted here so that arguments that do not fit
+    the message are shown in the line instead of failing in every handler of the logger."""
+    values: Any = args[0] if len(args) == 1 and isinstance(args[0], Mapping) and args[0] else args
+    try:
+        return str(message % values)
+    except (TypeError, ValueError, KeyError):
+        return f"{message} (log arguments did not match the message: {args!r})"
 
 
 def debug_enabled() -> bool:
@@ -89,27 +125,35 @@ def debug_enabled() -> bool:
 
 
 class ContextLogger:
-    """A logger bound to one message's correlation id, handed to handlers via `Context.logger`."""
+    """A logger bound to one message's correlation id, handed to handlers via `Context.logger`.
+
+    Like a stdlib logger: `ctx.logger.info("reserved %d of %s", qty, sku)`; keyword arguments
+    are extra fields of the line (`ctx.logger.info("reserved", sku=sku)`).
+    """
 
     __slots__ = ("_fields",)
 
     def __init__(self, **fields: Any) -> None:
         self._fields = fields
 
-    def _log(self, level: int, message: str, fields: dict[str, Any]) -> None:
-        log(level, message, **{**self._fields, **fields})
+    def log(self, level: Level, message: str, *args: Any, **fields: Any) -> None:
+        log(level, message, *args, **{**self._fields, **fields})
 
-    def debug(self, message: str, **fields: Any) -> None:
-        self._log(10, message, fields)
+    def debug(self, message: str, *args: Any, **fields: Any) -> None:
+        self.log(DEBUG, message, *args, **fields)
 
-    def info(self, message: str, **fields: Any) -> None:
-        self._log(20, message, fields)
+    def info(self, message: str, *args: Any, **fields: Any) -> None:
+        self.log(INFO, message, *args, **fields)
 
-    def warning(self, message: str, **fields: Any) -> None:
-        self._log(30, message, fields)
+    def warning(self, message: str, *args: Any, **fields: Any) -> None:
+        self.log(WARNING, message, *args, **fields)
 
-    def error(self, message: str, **fields: Any) -> None:
-        self._log(40, message, fields)
+    def error(self, message: str, *args: Any, **fields: Any) -> None:
+        self.log(ERROR, message, *args, **fields)
 
-    def exception(self, message: str, **fields: Any) -> None:
-        self._log(40, message, {**fields, "exc_info": True})
+    def critical(self, message: str, *args: Any, **fields: Any) -> None:
+        self.log(CRITICAL, message, *args, **fields)
+
+    def exception(self, message: str, *args: Any, **fields: Any) -> None:
+        """An error line with the traceback of the exception being handled."""
+        self.log(ERROR, message, *args, **{**fields, "exc_info": True})
