@@ -1,18 +1,21 @@
-"""Startup file: the only place that knows about transports and the cloud.
+"""Startup file: the only place that knows about transports. Nothing here names a cloud.
 
 Run locally:   portside run examples/orders/main.py      (or `make run`)
 On Lambda:     set the handler to `main.handler` and PORTSIDE_ADAPTER=aws (or adapter="aws").
+
+`orders-events` is a logical name: on AWS the SNS topic of that name in the function's own
+region and account; locally an in-memory channel. The subscription below listens on it, so
+`make run` shows each order event travelling from the handler that published it to the audit
+handler. A queue message the service cannot process (no dead-letter target here) is handed back
+to the platform: on AWS give the orders-inbox queue a redrive policy; locally it is listed by
+GET /_portside/dead-letters.
 """
 
 from __future__ import annotations
 
-import os
-
 from service import service
 
-from portside import App, destination, http, queue
-
-EXAMPLE_TOPIC = "arn:aws:sns:us-east-1:123456789012:orders-events"
+from portside import App, destination, http, queue, subscription
 
 app = App(
     service,
@@ -20,10 +23,10 @@ app = App(
         http("POST /orders", "orders.create"),
         http("GET /orders/{id}", "orders.get"),
         http("POST /orders/{id}/cancel", "orders.cancel"),
-        queue("orders-inbox", "orders.create", dead_letter=os.environ.get("ORDERS_DLQ")),
-        # Where orders.created goes: on AWS set ORDERS_EVENTS_TARGET to your SNS topic / SQS queue /
-        # EventBridge bus ARN; locally it is only a label on the published message.
-        destination("orders.created", os.environ.get("ORDERS_EVENTS_TARGET", EXAMPLE_TOPIC)),
+        queue("orders-inbox", "orders.create"),
+        destination("orders.created", "orders-events"),
+        destination("orders.cancelled", "orders-events"),
+        subscription("orders-events", "orders.audit"),
     ],
     adapter="local",
 )
