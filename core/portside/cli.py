@@ -19,6 +19,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("main", help="path of the startup file (main.py)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--cors", action="append", metavar="ORIGIN",
+                     help="let browsers on ORIGIN (e.g. http://localhost:3000, or '*') call the service; "
+                          "repeat for several")
 
     routes = commands.add_parser("bindings", help="list the bindings of a startup file")
     routes.add_argument("main")
@@ -45,8 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     from .startup import load_app
 
     app = load_app(args.main, adapter="local")
-    runtime = app.entry_point
-    assert isinstance(runtime, LocalRuntime)
+    runtime = LocalRuntime(app, cors=args.cors)
     runtime.serve(args.host, args.port)
     return 0
 

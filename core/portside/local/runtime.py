@@ -8,7 +8,7 @@ from __future__ import annotations
 import queue as queue_module
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,13 +18,15 @@ from .. import logs
 from ..app import App
 from ..codec import encode_json
 from ..headers import Headers
-from ..http_types import HttpRequest, HttpResponse
 from ..http_flow import IDEMPOTENCY_HEADER
+from ..http_types import HttpRequest, HttpResponse
 from ..inbound import Inbound
 from ..kit.delivery import render_delivery
-from ..message import Message
+from ..message import CORRELATION_HEADER, Message
+from ..result import Error, Result, Status
 from ..settlement import Settlement, State
 from .broker import LocalBroker
+from .cors import CorsPolicy
 from .scheduler import LocalScheduler
 
 INTERNAL_PREFIX = "/_portside/"
@@ -103,8 +105,11 @@ class LocalQueue:
 class LocalRuntime:
     """The local adapter's entry point: an HTTP server and a queue around one App."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, cors: str | Iterable[str] | None = None) -> None:
+        """`cors`: origins (or "*") whose browsers may call the service; the server then answers
+        their preflights (see cors.py). Without it, OPTIONS is routed like any method."""
         self.app = app
+        self.cors = CorsPolicy(cors) if cors is not None else None
         publisher = app.publisher
         self.broker = publisher if isinstance(publisher, LocalBroker) else LocalBroker(app)
         self.broker.sink = self.enqueue
@@ -258,71 +263,159 @@ def _json(status: int, payload: Any, correlation_id: str | None = None) -> HttpR
     return HttpResponse(status, headers, encode_json(payload))
 
 
+class _Refused(Exception):
+    """A request the server answers itself, before the app: broken framing, a body too large."""
+
+    def __init__(self, status: Status, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
+    """Bytes on a socket <-> HttpRequest/HttpResponse. Every answer, even for a request the app
+    never sees (an unparsable request line, a cut-short body), is the app's JSON error format
+    with an x-correlation-id, rendered by `App.render_http`."""
+
     runtime: LocalRuntime
     protocol_version = "HTTP/1.1"
     server_version = "portside-local"
+    # A client that stops sending mid-request is answered (400) instead of holding a thread.
+    timeout = 30
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server looks up do_<METHOD>; every method (TRACE, PROPFIND, ...) goes to the app's
+        # router, which answers 405 with Allow on a bound path and 404 elsewhere.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def _handle(self) -> None:
         started = time.perf_counter()
         split = urlsplit(self.path)
-        limit = self.runtime.app.limits.max_body_bytes
+        headers = Headers(self.headers.items())
         try:
-            body = self._read_body(limit)
-        except ValueError as exc:  # a broken framing header: answer, then drop the connection
+            body = self._read_body(self.runtime.app.limits.max_body_bytes)
+        except _Refused as refused:  # answer, then drop the connection: the rest of it is unread
             self.close_connection = True
-            self._send(_json(400, {"error": {"status": "invalid", "message": str(exc)}}))
-            return
-        request = HttpRequest(
-            method=self.command,
-            path=unquote(split.path),
-            headers=Headers(self.headers.items()),
-            query=parse_qs(split.query, keep_blank_values=True),
-            body=body,
-            transport="local-http",
-            raw=None,
-        )
-        response = self.runtime.handle(request)
+            response = self._error(refused.status, refused.code, str(refused), headers)
+        else:
+            request = HttpRequest(
+                method=self.command,
+                path=split.path or "/",  # still percent-encoded: the router decodes per segment
+                headers=headers,
+                query=parse_qs(split.query, keep_blank_values=True),
+                body=body,
+                transport="local-http",
+                raw=None,
+            )
+            response = self._respond(request)
         self._send(response)
         logs.log(
-            20,
+            logs.INFO,
             f"{self.command} {split.path} -> {response.status}",
             correlation_id=response.headers.get("x-correlation-id"),
             ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
-    def _read_body(self, limit: int) -> bytes:
-        """The request body, at most limit+1 bytes of it (the core then answers 413).
+    def _respond(self, request: HttpRequest) -> HttpResponse:
+        cors = self.runtime.cors
+        origin = request.headers.get_lowercase("origin")
+        if cors is None or origin is None:
+            return self._app_answer(request)
+        if not cors.allows(origin):
+            return self._error(
+                Status.FORBIDDEN, "cors_origin",
+                f"origin {origin} may not call this service; allow it with LocalRuntime(app, "
+                f"cors=[{origin!r}]) or `portside run --cors {origin}`", request.headers,
+            )
+        asked = request.headers.get_lowercase("access-control-request-method")
+        if request.method == "OPTIONS" and asked:  # a browser's preflight
+            message = Message("", None, request.headers, transport="local-http")
+            headers = {CORRELATION_HEADER: message.correlation_id}
+            headers.update(cors.preflight_headers(
+                origin, asked, request.headers.get_lowercase("access-control-request-headers")
+            ))
+            return HttpResponse(204, headers)
+        response = self._app_answer(request)
+        response.headers.update(cors.response_headers(origin))
+        return response
 
-        Content-Length and chunked transfer encoding are both understood; a body past the limit
-        is not read to its end, so the connection is closed after the answer.
+    def _app_answer(self, request: HttpRequest) -> HttpResponse:
+        """The app's answer. For HEAD it is GET's, body included, so the headers (content-length
+        too) are GET's; `_send` leaves the body out."""
+        if request.method != "HEAD" or request.path.startswith(INTERNAL_PREFIX):
+            return self.runtime.handle(request)
+        app = self.runtime.app
+        try:
+            message = app.http_message(request)
+        except Exception:  # a defect: handle_http answers it cleanly (without GET's length)
+            return self.runtime.handle(request)
+        return app.render_http(app.dispatch(message), message)
+
+    def _error(self, status: Status, code: str, text: str, headers: Headers) -> HttpResponse:
+        message = Message("", None, headers, transport="local-http")
+        return self.runtime.app.render_http(Result.failure(status, Error(code, text)), message)
+
+    def _read_body(self, limit: int) -> bytes:
+        """The whole request body, or _Refused: a body over `limit` is not read (413, naming its
+        size), one shorter than announced is not processed (400).
+
+        Content-Length and chunked transfer encoding are both understood.
         """
         if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-                try:
-                    length = int(line, 16)
-                except ValueError:
-                    raise ValueError("malformed chunked body: bad chunk size line") from None
-                if length == 0:
-                    self.rfile.readline(1024)  # the blank line after the last chunk
-                    return b"".join(chunks)
-                if size + length > limit:
-                    self.close_connection = True
-                    chunks.append(self.rfile.read(limit + 1 - size))
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(length))
-                self.rfile.readline(1024)  # the CRLF closing this chunk
-                size += length
+            return self._read_chunked(limit)
         raw_length = self.headers.get("content-length") or "0"
         if not raw_length.strip().isdigit():
-            raise ValueError(f"Content-Length must be a number of bytes, got {raw_length!r}")
+            raise _Refused(Status.INVALID, "bad_content_length",
+                           f"Content-Length must be a number of bytes, got {raw_length!r}")
         length = int(raw_length)
-        if length > limit + 1:
-            self.close_connection = True
-        return self.rfile.read(min(length, limit + 1)) if length else b""
+        if length > limit:
+            raise _Refused(Status.TOO_LARGE, "body_too_large",
+                           f"body is {length} bytes; the limit is {limit} bytes")
+        body = self._read_exactly(length) if length else b""
+        if len(body) < length:
+            raise _Refused(Status.INVALID, "incomplete_body",
+                           f"the body ended after {len(body)} of the {length} bytes its Content-Length "
+                           "announced; send the whole body")
+        return body
+
+    def _read_chunked(self, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            line = self._read_line().split(b";", 1)[0].strip()
+            try:
+                length = int(line, 16)
+            except ValueError:
+                raise _Refused(Status.INVALID, "bad_chunk",
+                               "malformed chunked body: bad chunk size line") from None
+            if length == 0:
+                self._read_line()  # the blank line after the last chunk
+                return b"".join(chunks)
+            if size + length > limit:
+                raise _Refused(Status.TOO_LARGE, "body_too_large",
+                               f"body is more than {limit} bytes (chunked, {size + length} bytes so far); "
+                               f"the limit is {limit} bytes")
+            chunk = self._read_exactly(length)
+            if len(chunk) < length:
+                raise _Refused(Status.INVALID, "incomplete_body",
+                               f"a chunk ended after {len(chunk)} of its {length} bytes; send the whole body")
+            chunks.append(chunk)
+            self._read_line()  # the CRLF closing this chunk
+            size += length
+
+    def _read_exactly(self, length: int) -> bytes:
+        try:
+            return self.rfile.read(length)
+        except TimeoutError:  # the client went quiet: what arrived is not the whole body
+            return b""
+
+    def _read_line(self) -> bytes:
+        try:
+            return self.rfile.readline(1024)
+        except TimeoutError:
+            return b""
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
@@ -337,7 +430,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server itself refuses (a malformed request line, headers too long, ...),
+        answered in the JSON error format instead of the stdlib's HTML page."""
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9" and " HTTP/" in (getattr(self, "requestline", "") or ""):
+            self.request_version = "HTTP/1.0"  # a bad version number: still answer with a status line
+        text = message or self.responses.get(code, ("error",))[0]
+        status = Status.INVALID if code < 500 else Status.ERROR
+        headers = Headers(self.headers.items()) if getattr(self, "headers", None) else Headers()
+        response = self._error(status, "bad_request" if code < 500 else "server_error", text, headers)
+        response.status = code  # keep the precise code (414, 431, 505, ...)
+        self._send(response)
 
     def log_message(self, format: str, *args: Any) -> None:  # replaced by structured logs
         pass
