@@ -14,7 +14,7 @@ from portside import HttpRequest, HttpResponse
 
 from . import http_common as common
 from .settings import AwsSettings
-from .shapes import lambda_request_id
+from .records import lambda_request_id
 
 KIND = "http"
 _SET_COOKIE = "set-cookie"
@@ -25,7 +25,7 @@ def matches(event: dict[str, Any]) -> bool:
     return isinstance(context, dict) and "elb" in context
 
 
-def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
+def to_request(event: dict[str, Any], context: Any, settings: AwsSettings | None) -> HttpRequest:
     """No identity: an ALB's own authentication arrives as `x-amzn-oidc-*` headers."""
     return common.v1_request(
         event,

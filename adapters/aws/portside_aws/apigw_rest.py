@@ -15,7 +15,7 @@ from portside import HttpRequest, HttpResponse
 
 from . import http_common as common
 from .settings import AwsSettings
-from .shapes import lambda_request_id
+from .records import lambda_request_id
 
 KIND = "http"
 
@@ -48,7 +48,7 @@ def matches(event: dict[str, Any]) -> bool:
     )
 
 
-def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
+def to_request(event: dict[str, Any], context: Any, settings: AwsSettings | None) -> HttpRequest:
     ctx = common.mapping(event.get("requestContext"))
     return common.v1_request(
         event,

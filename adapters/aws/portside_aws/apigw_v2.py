@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from portside import HttpRequest, HttpResponse
-from portside.routing import strip_prefix
+from portside.kit import strip_prefix
 
 from . import http_common as common
 from .settings import AwsSettings
-from .shapes import lambda_deadline, lambda_request_id
+from .records import lambda_deadline, lambda_request_id
 
 KIND = "http"
 
@@ -39,7 +39,7 @@ def _is_function_url_domain(domain: Any) -> bool:
     return type(domain) is str and ".lambda-url." in domain and domain.endswith(".on.aws")
 
 
-def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> HttpRequest:
+def to_request(event: dict[str, Any], context: Any, settings: AwsSettings | None) -> HttpRequest:
     ctx = event.get("requestContext")
     if type(ctx) is not dict:
         ctx = {}
@@ -47,12 +47,12 @@ def to_request(event: dict[str, Any], context: Any, settings: AwsSettings) -> Ht
     if type(http) is not dict:
         http = {}
     raw_path = event.get("rawPath") or http.get("path")
-    if type(raw_path) is str and raw_path.startswith("/") and "%" not in raw_path:
-        path = raw_path  # the common case, no decoding needed
+    if type(raw_path) is str and raw_path.startswith("/") and raw_path.isascii() and "%" not in raw_path:
+        path = raw_path  # the common case: nothing to encode
     else:
-        path = common.path(raw_path)
+        path = common.encoded_path(raw_path)
     stage = ctx.get("stage")
-    if settings.strip_stage and stage and stage != "$default" and type(stage) is str:
+    if (settings is None or settings.strip_stage) and stage and stage != "$default" and type(stage) is str:
         path = _strip_stage(path, stage)
     raw_query = event.get("rawQueryString")
     query: dict[str, list[str]]

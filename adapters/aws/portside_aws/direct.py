@@ -6,50 +6,52 @@ mistaken for one. The body is taken as the JSON value it already is.
 
 Response: `{"status": ..., "body": <payload as JSON>, "errors": [...]}` for the caller to read
 (a bytes payload is base64 text).
-A message to retry makes the invocation raise `DeliveryFailed` instead, so asynchronous invokes
-are retried by Lambda (then go to the function's on-failure destination); synchronous callers
-get the error and decide.
+A message to retry or hand back (poison with no dead-letter target) makes the invocation raise
+`DeliveryFailed` instead, so asynchronous invokes are retried by Lambda (then go to the
+function's on-failure destination); synchronous callers get the error and decide.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from portside import App, Settlement
+from portside import App
+from portside.kit import Batch, Inbound, poison, text
 
 from . import records
-from .shapes import Batch, lambda_deadline, lambda_request_id
 
-KIND = "records"
+KIND = "messages"
 TRANSPORT = "aws:invoke"
 
 
-def matches(event: dict[str, Any]) -> bool:
-    return isinstance(event.get("topic"), str) and "Records" not in event
+def matches(event: Any) -> bool:
+    return isinstance(event, dict) and isinstance(event.get("topic"), str) and "Records" not in event
 
 
-def to_batch(app: App, event: dict[str, Any], context: Any) -> Batch:
+def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:
     meta: dict[str, Any] = {
         "transport": TRANSPORT,
-        "deadline": lambda_deadline(context),
-        "id": records.text(event.get("id")) or lambda_request_id(context),
+        "deadline": records.lambda_deadline(context),
+        "id": text(event.get("id")) or records.lambda_request_id(context),
     }
     headers = event.get("headers")
     if headers is not None and not (
         isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values())
     ):
-        message = records.poison(app, "'headers' must be an object of strings", event, **meta)
+        message = poison(app, "'headers' must be an object of strings", event, **meta)
     else:
-        message = app.inbound(event["topic"], body=event.get("body"), headers=headers, raw=event, **meta)
-    return Batch([message], record_ids=[message.id])
+        message = app.receive(Inbound(event["topic"], body=event.get("body"), headers=headers, raw=event, **meta))
+    batch = Batch(app)
+    batch.add(message, message.id)
+    return batch
 
 
-def to_response(settlements: Sequence[Settlement], batch: Batch) -> dict[str, Any]:
-    records.raise_on_retry(settlements, batch, "direct invocation")
+def to_answer(batch: Batch) -> dict[str, Any]:
+    batch.raise_for_redelivery("direct invocation")
+    settlements = batch.settlements
     result = settlements[0].result
     errors = [e.to_dict() for e in result.errors]
     payload = result.payload

@@ -9,52 +9,57 @@ N -> int when integral else float, BOOL, NULL -> None, M -> object, L -> list, S
 B and BS stay base64 text, since a body is JSON (a pydantic `Base64Bytes` field decodes them).
 A value that is not valid DynamoDB JSON makes the record poison.
 
-A shard is ordered, so the batch is too: after the first record to retry nothing more is
+A shard is ordered, so the batch is too: after the first record to redeliver nothing more is
 dispatched, and `{"batchItemFailures": [{"itemIdentifier": SequenceNumber}, ...]}` names it and
-every later record. Needs `ReportBatchItemFailures` on the event source mapping.
+every later record. Needs `ReportBatchItemFailures` on the event source mapping. As for Kinesis,
+the binding declares its source and what to do with poison:
+`queue("orders", "orders.changed", dead_letter="orders-dlq", aws={"source": "dynamodb"})`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
-from portside import App, Message, Settlement
-from portside.bindings import QueueBinding
+from portside import App, Message
+from portside.kit import Batch, Inbound, Malformed, b64decode, poison, text
 
 from . import records
-from .records import Malformed
-from .shapes import Batch, Deadline
 
-KIND = "records"
+KIND = "messages"
 TRANSPORT = "aws:dynamodb"
 _MAX_DEPTH = 64  # DynamoDB itself allows 32 levels of nesting
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def matches(event: dict[str, Any]) -> bool:
-    return records.first_record_source(event) == "aws:dynamodb"
+def matches(event: Any) -> bool:
+    return isinstance(event, dict) and records.first_record_source(event) == "aws:dynamodb"
 
 
-def to_batch(app: App, event: dict[str, Any], context: Any) -> Batch:
-    return records.stream_batch(app, event, context, _read, "dynamodb", "SequenceNumber")
+def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:
+    deadline = records.lambda_deadline(context)
+    batch = Batch(app, ordered=True)
+    for record in records.records_of(event):
+        message, binding = _read(app, record, deadline)
+        inner = record.get("dynamodb") if isinstance(record, dict) else None
+        batch.add(message, records.field_text(inner, "SequenceNumber"), binding=binding)
+    return batch
 
 
-def to_response(settlements: Sequence[Settlement], batch: Batch) -> dict[str, Any]:
-    return records.batch_item_failures(settlements, batch.record_ids)
+def to_answer(batch: Batch) -> dict[str, Any]:
+    return records.item_failures(batch)
 
 
-def _read(app: App, record: Any, deadline: Deadline) -> tuple[Message, QueueBinding | None]:
+def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     stream = record.get("dynamodb") if isinstance(record, dict) else None
     if not isinstance(record, dict) or not isinstance(stream, dict):
-        return records.poison(app, "DynamoDB record has no 'dynamodb' object", record, **meta), None
-    meta["id"] = records.text(record.get("eventID"))
+        return poison(app, "DynamoDB record has no 'dynamodb' object", record, **meta), None
+    meta["id"] = text(record.get("eventID"))
     table = records.typed_resource(record.get("eventSourceARN"), "table")
-    binding = app.queue_binding(table) if table else None
+    binding = app.bindings.queue(table) if table else None
     try:
         body = {
             "eventName": record.get("eventName"),
@@ -64,16 +69,17 @@ def _read(app: App, record: Any, deadline: Deadline) -> tuple[Message, QueueBind
             "sequence_number": stream.get("SequenceNumber"),
         }
     except Malformed as exc:
-        return records.poison(app, str(exc), record, **meta), binding
+        return poison(app, str(exc), record, **meta), binding
     unroutable = (
-        f"DynamoDB table {table!r} has no queue binding; add queue({table!r}, topic) to the startup file"
+        f"DynamoDB table {table!r} has no queue binding; add queue({table!r}, topic, "
+        "aws={'source': 'dynamodb'}, dead_letter=...) to the startup file"
         if table
         else f"eventSourceARN {record.get('eventSourceARN')!r} is not a DynamoDB stream ARN "
         "(arn:aws:dynamodb:...:table/<name>/stream/...)"
     )
-    message = app.inbound(
+    message = app.receive(Inbound(
         binding.topic if binding else None, body=body, unroutable=unroutable, raw=record, **meta
-    )
+    ))
     return message, binding
 
 
@@ -112,7 +118,7 @@ def _scalar(kind: str, inner: Any, path: str) -> Any:
     if kind == "N" and isinstance(inner, str):
         return _number(inner, path)
     if kind == "B" and isinstance(inner, str):
-        if records.b64decode(inner) is None:
+        if b64decode(inner) is None:
             raise Malformed(f"{path}: binary value is not base64")
         return inner
     if kind == "BOOL" and isinstance(inner, bool):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from portside import PortsideError
+from portside.kit import Redeliver, UnsupportedEvent as _Unsupported
 
 
-class UnsupportedEvent(PortsideError):
+class UnsupportedEvent(_Unsupported):
     """The event's shape is not one portside serves (a Cognito trigger, a WebSocket, ...)."""
 
 
-class DeliveryFailed(PortsideError):
-    """Some messages of an event source without partial-batch reporting must be retried.
+class DeliveryFailed(Redeliver):
+    """Some messages must be redelivered and the source has no partial-batch report (SNS,
+    EventBridge, S3, direct invocations), or a record to redeliver has no id to name it by.
 
     Raising makes Lambda retry the invocation (async invokes: retries, then the function's
     on-failure destination or DLQ), so nothing is lost.

@@ -18,11 +18,11 @@ import base64
 import binascii
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import unquote, unquote_plus
+from urllib.parse import quote, unquote_plus
 
 from portside import Headers, HttpRequest, HttpResponse
 
-from .shapes import lambda_deadline
+from .records import lambda_deadline
 
 _COOKIE = "cookie"
 _SET_COOKIE = "set-cookie"
@@ -39,11 +39,20 @@ def text(value: Any) -> str:
 
 
 def path(value: Any) -> str:
-    """A routable path. REST, ALB and function URLs send it percent-encoded, HTTP APIs decoded;
-    decoding again is harmless there (only a literal `%XX` in a decoded path would change)."""
+    """The path as received, percent-encoded (REST APIs and ALB send it so); the core's router
+    decodes each segment once, so `%2F` stays inside its segment."""
     raw = text(value) or "/"
-    decoded = unquote(raw) if "%" in raw else raw
-    return decoded if decoded.startswith("/") else "/" + decoded
+    return raw if raw.startswith("/") else "/" + raw
+
+
+def encoded_path(value: Any) -> str:
+    """HTTP APIs and function URLs send the path already decoded: encode it again, so every
+    shape hands the core the same encoded form (an encoded `/` cannot be told apart there)."""
+    raw = text(value) or "/"
+    if raw.isascii() and "%" not in raw and " " not in raw and "?" not in raw and "#" not in raw:
+        return raw if raw.startswith("/") else "/" + raw
+    encoded = quote(raw, safe="/:@!$&'()*+,;=-._~")
+    return encoded if encoded.startswith("/") else "/" + encoded
 
 
 def request_body(event: dict[str, Any]) -> bytes:

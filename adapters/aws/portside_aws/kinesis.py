@@ -5,69 +5,75 @@ Binding: `queue(name, topic, dead_letter=...)` where `name` is the stream name (
 as JSON; the partition key is the `partition-key` header. Kinesis records carry no attributes,
 so there is no per-message topic override.
 
-A shard is ordered, so the batch is too: after the first record to retry nothing more is
+A shard is ordered, so the batch is too: after the first record to redeliver nothing more is
 dispatched, and the response `{"batchItemFailures": [{"itemIdentifier": sequenceNumber}, ...]}`
-names it and every later record (Lambda resumes from the lowest one named). Needs
+names it and every later record (Lambda resumes from the lowest one named). A handed-back record
+blocks its shard until it expires, so a Kinesis binding must say what to do with poison
+(`dead_letter=` a target, DROP or HAND_BACK); startup refuses one that does not. Declare the source
+on the binding: `queue("clicks", "clicks.record", dead_letter="clicks-dlq", aws={"source": "kinesis"})`. Needs
 `ReportBatchItemFailures` on the event source mapping. Tumbling-window fields (`window`,
 `state`) are not interpreted: each record is delivered on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from portside import App, Message, Settlement
-from portside.bindings import QueueBinding
+from portside import App, Message
+from portside.kit import Batch, Inbound, Malformed, b64decode, poison, text
 
 from . import records
-from .records import Malformed
-from .shapes import Batch, Deadline
 
-KIND = "records"
+KIND = "messages"
 TRANSPORT = "aws:kinesis"
 
 
-def matches(event: dict[str, Any]) -> bool:
-    return records.first_record_source(event) == "aws:kinesis"
+def matches(event: Any) -> bool:
+    return isinstance(event, dict) and records.first_record_source(event) == "aws:kinesis"
 
 
-def to_batch(app: App, event: dict[str, Any], context: Any) -> Batch:
-    return records.stream_batch(app, event, context, _read, "kinesis", "sequenceNumber")
+def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:
+    deadline = records.lambda_deadline(context)
+    batch = Batch(app, ordered=True)
+    for record in records.records_of(event):
+        message, binding = _read(app, record, deadline)
+        inner = record.get("kinesis") if isinstance(record, dict) else None
+        batch.add(message, records.field_text(inner, "sequenceNumber"), binding=binding)
+    return batch
 
 
-def to_response(settlements: Sequence[Settlement], batch: Batch) -> dict[str, Any]:
-    return records.batch_item_failures(settlements, batch.record_ids)
+def to_answer(batch: Batch) -> dict[str, Any]:
+    return records.item_failures(batch)
 
 
-def _read(app: App, record: Any, deadline: Deadline) -> tuple[Message, QueueBinding | None]:
+def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     kinesis = record.get("kinesis") if isinstance(record, dict) else None
     if not isinstance(record, dict) or not isinstance(kinesis, dict):
-        return records.poison(app, "Kinesis record has no 'kinesis' object", record, **meta), None
-    meta["id"] = records.text(record.get("eventID"))
+        return poison(app, "Kinesis record has no 'kinesis' object", record, **meta), None
+    meta["id"] = text(record.get("eventID"))
     stream = records.typed_resource(record.get("eventSourceARN"), "stream")
-    binding = app.queue_binding(stream) if stream else None
+    binding = app.bindings.queue(stream) if stream else None
     try:
         data = _data(kinesis.get("data"))
     except Malformed as exc:
-        return records.poison(app, str(exc), record, **meta), binding
-    key = records.text(kinesis.get("partitionKey"))
-    return app.inbound(
+        return poison(app, str(exc), record, **meta), binding
+    key = text(kinesis.get("partitionKey"))
+    return app.receive(Inbound(
         binding.topic if binding else None,
         data,
-        unroutable=f"Kinesis stream {stream!r} has no queue binding; add queue({stream!r}, topic) "
-        "to the startup file",
+        unroutable=f"Kinesis stream {stream!r} has no queue binding; add queue({stream!r}, topic, "
+        "aws={'source': 'kinesis'}, dead_letter=...) to the startup file",
         headers={"partition-key": key} if key else None,
         raw=record,
         **meta,
-    ), binding
+    )), binding
 
 
 def _data(value: Any) -> bytes:
     if not isinstance(value, str):
         raise Malformed("Kinesis record has no base64 'data'")
-    decoded = records.b64decode(value)
+    decoded = b64decode(value)
     if decoded is None:
         raise Malformed("Kinesis record 'data' is not valid base64")
     return decoded

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portside import App, Message, Publisher
-from portside.plugins import Capabilities, hookimpl
+from portside.kit import Capabilities, hookimpl
 
 
 @hookimpl
@@ -17,20 +17,35 @@ def portside_capabilities() -> Capabilities:
         dead_letter=True,
         max_payload_bytes=6 * 1024 * 1024,
         notes={
-            "queue": "SQS queue, Kinesis stream, DynamoDB table stream or Kafka topic name",
+            "queue": "SQS queue name; a Kinesis stream, DynamoDB table or Kafka topic with "
+                     "aws={'source': 'kinesis' | 'dynamodb' | 'kafka'}",
             "subscription": "SNS topic name",
             "schedule": "EventBridge rule name",
-            "event": "EventBridge detail-type or S3 event name pattern",
+            "event": "EventBridge detail-type, S3 event name pattern, or OBJECT_CREATED / OBJECT_DELETED",
+            "destination": "logical name: SNS topic (channel='topic'), SQS queue ('queue') or "
+                           "EventBridge bus ('events') in the function's region and account",
         },
     )
 
 
 @hookimpl
 def portside_check(app: App) -> list[str]:
-    """Destination and dead-letter targets the publisher could never use stop the startup."""
-    from .publisher import target_problems
+    """Options, stream dead-letter choices, sizes, targets and schedules that cannot work."""
+    from .checks import problems
 
-    return target_problems(app)
+    return problems(app)
+
+
+@hookimpl
+def portside_accepts_target(app: App, target: str) -> bool:
+    """SNS/SQS/EventBridge ARNs and SQS queue URLs are the aws adapter's native targets."""
+    from .publisher import parse_target
+
+    try:
+        parse_target(target)
+    except ValueError:
+        return False
+    return True
 
 
 @hookimpl

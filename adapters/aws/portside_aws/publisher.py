@@ -1,20 +1,24 @@
-"""Outbound publishing on AWS: the target string picks SNS, SQS or EventBridge.
+"""Outbound publishing on AWS: SNS topics, SQS queues and EventBridge buses.
 
-    destination("orders.created", "arn:aws:sns:eu-west-1:123456789012:orders-events")
-    destination("orders.audit",   "arn:aws:sqs:eu-west-1:123456789012:orders-audit.fifo")
-    destination("orders.audit",   "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-audit")
-    destination("orders.shipped", "arn:aws:events:eu-west-1:123456789012:event-bus/orders")
+    destination("orders.created", "orders-events")                    # SNS topic of that name
+    destination("orders.audit", "orders-audit", channel="queue")      # SQS queue of that name
+    destination("orders.shipped", "orders", channel="events")         # EventBridge bus
+    destination("orders.created", "arn:aws:sns:eu-west-1:123456789012:orders-events")  # native
+
+A logical name resolves in the running function's own region and account, read from the
+invocation's function ARN (`context.invoked_function_arn`), never from a constant. Native
+identifiers (topic/queue/bus ARNs, queue URLs) are accepted as they are, on this adapter only.
 
 boto3 is imported on the first publish, never before: a cold start that publishes nothing does
-not pay for it. Clients are created once per (AWS service, region) and reused by every later
-invocation of the warm Lambda. The endpoint and credentials follow boto3's normal resolution
-(so `AWS_ENDPOINT_URL` points it at moto or LocalStack); the region is the target's own (from
-its ARN or queue URL), else `AWS_REGION` / `AWS_DEFAULT_REGION`.
+not pay for it. Clients are created once per (AWS service, region) and reused. The endpoint and
+credentials follow boto3's normal resolution (so `AWS_ENDPOINT_URL` points it at moto).
 
 Every SNS/SQS message carries the topic (`portside-topic`) and the correlation id
-(`x-correlation-id`) as String message attributes, followed by the message's other headers,
-within the 10-attribute limit. EventBridge has no attributes: the topic is the event's
-`detail-type`, its source is `portside.<service>`, its `detail` the body.
+(`x-correlation-id`) as String message attributes, then portside's own headers, then the rest,
+within the 10-attribute limit; a binary body travels as base64 text with `x-portside-encoding:
+base64`. EventBridge has no attributes: the event's `detail-type` is the topic and its `detail`
+a CloudEvents envelope (`type`, `correlationid`, `data`), which the EventBridge reader unwraps.
+A message larger than its target accepts raises TooLarge (a dead-lettered one is handed back).
 """
 
 from __future__ import annotations
@@ -27,20 +31,21 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import to_json
 
 from portside import Message, PublishError, logs
-from portside.message import CORRELATION_HEADER, TOPIC_HEADER
+from portside.bindings import is_logical_name
+from portside.kit import PublisherBase, TooLarge, invocation
 
 if TYPE_CHECKING:
     from portside import App
 
 GROUP_HEADER = "message-group-id"
 MAX_ATTRIBUTES = 10  # SQS (and SNS when delivering to SQS) refuse more per message
-_OUR_PREFIXES = ("portside-", "x-portside-")
+# The largest message each target accepts, body and attributes together.
+TARGET_MAX_BYTES = {"sqs": 1024 * 1024, "sns": 256 * 1024, "events": 256 * 1024}
 # Patterns are compiled on first use (re caches them): importing this module is on every cold start.
 _ATTRIBUTE_NAME = r"^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$"
 _RESERVED_ATTRIBUTE = r"^(?i:aws|amazon)\."
 _FIFO_ID = r"^[\x21-\x7e]{1,128}$"  # SQS/SNS MessageGroupId & MessageDeduplicationId
 _SQS_HOST = r"^(?:sqs[.-]([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.(?:amazonaws\.com(?:\.cn)?|api\.aws)$"
-_EXAMPLE = "arn:aws:sns:<region>:<account>:<topic>"
 
 
 class Target:
@@ -90,17 +95,19 @@ def parse_target(target: str) -> Target:
 
 
 def target_problems(app: App) -> list[str]:
-    """Destination and dead-letter targets of `app` that the AWS publisher cannot use."""
+    """Native destination and dead-letter targets of `app` that the AWS publisher cannot use."""
     named: list[tuple[str, str]] = []
     for binding in app.bindings:
         if binding.kind == "destination":
             named.append((f"destination({binding.topic!r}, ...)", getattr(binding, "target", "")))
         elif dead_letter := getattr(binding, "dead_letter", None):
-            named.append((f"{binding.kind}({binding.name!r}, dead_letter=...)", dead_letter))
+            named.append((f"{binding.kind.value}({binding.name!r}, dead_letter=...)", dead_letter))
     if app.dead_letter_target:
         named.append(("App(dead_letter=...)", app.dead_letter_target))
     problems = []
     for where, target in named:
+        if target in ("drop", "hand-back") or is_logical_name(target):
+            continue
         try:
             parse_target(target)
         except ValueError as exc:
@@ -122,95 +129,94 @@ class _Sdk:
         self.BotoCoreError = BotoCoreError
 
 
-class AwsPublisher:
+class AwsPublisher(PublisherBase):
     """The `Publisher` of the aws adapter. Thread-safe; one instance per app.
 
-    `source` is the EventBridge source of published events. `session` (a boto3 Session) and
-    `config` (a botocore Config) override how clients are built, e.g. for a named profile.
+    `session` (a boto3 Session) and `config` (a botocore Config) override how clients are built,
+    e.g. for a named profile. Published EventBridge events have source `portside.<service>`.
     """
 
-    def __init__(self, source: str = "portside", *, session: Any = None, config: Any = None) -> None:
-        self.source = source
+    def __init__(self, app: App, *, session: Any = None, config: Any = None) -> None:
+        super().__init__(app)
+        self.source = f"portside.{app.service.name}"
         self._session = session
         self._config = config
         self._sdk: _Sdk | None = None
         self._clients: dict[tuple[str, str | None], Any] = {}
-        self._targets: dict[str, Target] = {}
         self._queue_urls: dict[str, str] = {}
-        self._lock = threading.Lock()
 
     @classmethod
     def for_app(cls, app: App) -> AwsPublisher:
         """The app's publisher (its targets were checked at startup: plugin.portside_check)."""
-        return cls(source=f"portside.{app.service.name}")
+        return cls(app)
 
-    # ------------------------------------------------------------------ Publisher
-    def publish(self, message: Message, target: str | None) -> None:
-        if target is None:
-            raise PublishError(
-                f"nowhere to publish topic {message.topic!r}: add "
-                f'destination("{message.topic}", "{_EXAMPLE}") (or an SQS queue / EventBridge '
-                "bus ARN) to the bindings in your startup file"
-            )
-        parsed = self._target(target)
-        body = _json(message, target)
+    # ------------------------------------------------------------------ PublisherBase
+    def resolve(self, target: str, channel: str) -> Target:
+        if not is_logical_name(target):
+            try:
+                return parse_target(target)
+            except ValueError as exc:
+                raise PublishError(str(exc)) from None
+        region, account = _function_home()
+        if channel == "queue":
+            return Target("sqs", f"arn:aws:sqs:{region}:{account}:{target}", region, target.endswith(".fifo"))
+        if channel == "events":
+            return Target("events", f"arn:aws:events:{region}:{account}:event-bus/{target}", region)
+        return Target("sns", f"arn:aws:sns:{region}:{account}:{target}", region, target.endswith(".fifo"))
+
+    def send(self, address: Any, message: Message) -> None:
+        target: Target = address
         sdk = self._sdk or self._load_sdk()
         try:
-            if parsed.service == "sns":
-                self._publish_sns(parsed, message, body)
-            elif parsed.service == "sqs":
-                self._publish_sqs(parsed, message, body)
+            if target.service == "events":
+                self._publish_events(target, message)
             else:
-                self._publish_events(parsed, message, body)
+                body, pairs = self.text_and_attributes(message)
+                attributes = _attributes(message, pairs, target.address)
+                _check_size(target, message, body, attributes)
+                if target.service == "sns":
+                    self._publish_sns(target, message, body, attributes)
+                else:
+                    self._publish_sqs(target, message, body, attributes)
         except sdk.ClientError as exc:
             error = exc.response.get("Error", {})
             code = error.get("Code") or "Unknown"
             detail = error.get("Message") or ""
             raise PublishError(
-                f"publishing {message.topic!r} to {target} failed: AWS error {code}"
+                f"publishing {message.topic!r} to {target.address} failed: AWS error {code}"
                 + (f": {detail}" if detail else "")
             ) from None
         except sdk.BotoCoreError as exc:
             raise PublishError(
-                f"publishing {message.topic!r} to {target} failed: {type(exc).__name__}: {exc}"
+                f"publishing {message.topic!r} to {target.address} failed: {type(exc).__name__}: {exc}"
             ) from None
 
     # ------------------------------------------------------------------ services
-    def _publish_sns(self, target: Target, message: Message, body: str) -> None:
-        params: dict[str, Any] = {
-            "TopicArn": target.address,
-            "Message": body,
-            "MessageAttributes": _attributes(message, target.address),
-        }
+    def _publish_sns(self, target: Target, message: Message, body: str, attributes: dict[str, Any]) -> None:
+        params: dict[str, Any] = {"TopicArn": target.address, "Message": body, "MessageAttributes": attributes}
         if target.fifo:
             params.update(_fifo_ids(message))
         self._client("sns", target.region).publish(**params)
 
-    def _publish_sqs(self, target: Target, message: Message, body: str) -> None:
+    def _publish_sqs(self, target: Target, message: Message, body: str, attributes: dict[str, Any]) -> None:
         params: dict[str, Any] = {
-            "QueueUrl": self._queue_url(target),
-            "MessageBody": body,
-            "MessageAttributes": _attributes(message, target.address),
+            "QueueUrl": self._queue_url(target), "MessageBody": body, "MessageAttributes": attributes,
         }
         if target.fifo:
             params.update(_fifo_ids(message))
         self._client("sqs", target.region).send_message(**params)
 
-    def _publish_events(self, target: Target, message: Message, body: str) -> None:
-        if not body.startswith("{"):
-            raise PublishError(
-                f"publishing {message.topic!r} to {target.address} failed: EventBridge delivers "
-                "only events whose detail is a JSON object; publish a model or a dict"
-            )
+    def _publish_events(self, target: Target, message: Message) -> None:
+        detail = to_json(self.envelope(message, self.source)).decode()
+        if len(detail.encode()) > TARGET_MAX_BYTES["events"]:
+            raise TooLarge(f"{message.topic!r} is larger than EventBridge accepts (256 KiB)")
         response = self._client("events", target.region).put_events(
-            Entries=[
-                {
-                    "EventBusName": target.address,
-                    "Source": self.source,
-                    "DetailType": message.topic,
-                    "Detail": body,
-                }
-            ]
+            Entries=[{
+                "EventBusName": target.address,
+                "Source": self.source,
+                "DetailType": message.topic or "portside.message",
+                "Detail": detail,
+            }]
         )
         if response.get("FailedEntryCount"):
             entry = (response.get("Entries") or [{}])[0]
@@ -220,16 +226,6 @@ class AwsPublisher:
             )
 
     # ------------------------------------------------------------------ plumbing
-    def _target(self, target: str) -> Target:
-        parsed = self._targets.get(target)
-        if parsed is None:
-            try:
-                parsed = parse_target(target)
-            except ValueError as exc:
-                raise PublishError(str(exc)) from None
-            self._targets[target] = parsed
-        return parsed
-
     def _load_sdk(self) -> _Sdk:
         with self._lock:
             if self._sdk is None:
@@ -279,36 +275,44 @@ class AwsPublisher:
         return url
 
 
-def _json(message: Message, target: str) -> str:
-    try:
-        return to_json(message.body).decode()
-    except Exception as exc:
-        raise PublishError(
-            f"publishing {message.topic!r} to {target} failed: the body cannot be serialised to JSON: {exc}"
-        ) from None
+def _function_home() -> tuple[str, str]:
+    """(region, account) of the running function, from the invocation's function ARN."""
+    arn = getattr(invocation.native_context(), "invoked_function_arn", None)
+    parts = arn.split(":") if isinstance(arn, str) else []
+    if len(parts) >= 5 and parts[0] == "arn" and parts[3] and parts[4]:
+        return parts[3], parts[4]
+    raise PublishError(
+        "a logical destination resolves in the region and account of the running Lambda function "
+        "(from context.invoked_function_arn), and this publish happened outside an invocation; "
+        "publish from a handler, or name the target by its ARN"
+    )
 
 
-def _attributes(message: Message, target: str) -> dict[str, dict[str, str]]:
-    """Topic and correlation id first, then portside's own headers, then the rest, up to 10."""
-    pairs: list[tuple[str, str]] = []
-    if message.topic:
-        pairs.append((TOPIC_HEADER, message.topic))
-    pairs.append((CORRELATION_HEADER, message.correlation_id))
-    ours: list[tuple[str, str]] = []
-    theirs: list[tuple[str, str]] = []
+def _check_size(target: Target, message: Message, body: str, attributes: dict[str, Any]) -> None:
+    size = len(body.encode()) + sum(
+        len(name) + len(value["StringValue"].encode()) + len(value["DataType"]) for name, value in attributes.items()
+    )
+    limit = TARGET_MAX_BYTES[target.service]
+    if size > limit:
+        raise TooLarge(
+            f"{message.topic!r} ({size} bytes with its attributes) is larger than {target.service.upper()} "
+            f"accepts ({limit} bytes)"
+        )
+
+
+def _attributes(message: Message, pairs: list[tuple[str, str]], target: str) -> dict[str, dict[str, str]]:
+    """The attribute pairs AWS accepts (legal names, non-empty values), at most 10."""
+    usable: list[tuple[str, str]] = []
     unusable: list[str] = []
-    for name, value in message.headers.items():
-        if name in (TOPIC_HEADER, CORRELATION_HEADER):
-            continue
+    for name, value in pairs:
         if not value or not re.match(_ATTRIBUTE_NAME, name) or re.match(_RESERVED_ATTRIBUTE, name):
             unusable.append(name)
         else:
-            (ours if name.startswith(_OUR_PREFIXES) else theirs).append((name, value))
-    pairs += ours + theirs
-    dropped = unusable + [name for name, _ in pairs[MAX_ATTRIBUTES:]]
+            usable.append((name, value))
+    dropped = unusable + [name for name, _ in usable[MAX_ATTRIBUTES:]]
     if dropped:
         logs.log(
-            30,
+            "warning",
             "headers not sent as message attributes (AWS allows 10 per message, named with "
             "letters, digits, '-', '_' and '.', with a non-empty value)",
             correlation_id=message.correlation_id,
@@ -316,7 +320,7 @@ def _attributes(message: Message, target: str) -> dict[str, dict[str, str]]:
             target=target,
             dropped=dropped,
         )
-    return {name: {"DataType": "String", "StringValue": value} for name, value in pairs[:MAX_ATTRIBUTES]}
+    return {name: {"DataType": "String", "StringValue": value} for name, value in usable[:MAX_ATTRIBUTES]}
 
 
 def _fifo_ids(message: Message) -> dict[str, str]:

@@ -1,58 +1,64 @@
 """S3 event notifications pushed to Lambda (`Records[].eventSource == "aws:s3"`).
 
 Binding: `event(pattern, topic)` matched against the record's `eventName`, e.g.
-`event("ObjectCreated:*", "files.uploaded")`. AWS writes the name both as `ObjectCreated:Put`
-and, in some notifications, `s3:LifecycleTransition`; a pattern written either way matches both.
+`event("ObjectCreated:*", "files.uploaded")`, or the neutral OBJECT_CREATED / OBJECT_DELETED
+(`ObjectCreated:*` / `ObjectRemoved:*`). AWS writes the name both as `ObjectCreated:Put` and, in
+some notifications, `s3:LifecycleTransition`; a pattern written either way matches both.
 
 Body: `{bucket, key, size, etag, versionId?, sequencer, eventName, eventTime}` with the object
 key URL-decoded (`+` is a space), because handlers want the key they can pass back to S3.
-S3 invokes asynchronously and has no partial-batch report: a record to retry makes the
-invocation raise `DeliveryFailed`, so Lambda's async retries (then its on-failure destination)
+S3 invokes asynchronously and has no partial-batch report: a record to retry or hand back makes
+the invocation raise `DeliveryFailed`, so Lambda's async retries (then its on-failure destination)
 apply. S3 notifications that arrive through SQS use `s3_body` and `route` from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote_plus
 
-from portside import App, Message, Settlement
-from portside.bindings import EventBinding
+from portside import OBJECT_CREATED, OBJECT_DELETED, App, Message
+from portside.kit import Batch, Inbound, Malformed, poison, text
 
 from . import records
-from .records import Malformed
-from .shapes import Batch, Deadline, lambda_deadline
 
-KIND = "records"
+KIND = "messages"
 TRANSPORT = "aws:s3"
 
 
-def matches(event: dict[str, Any]) -> bool:
-    return records.first_record_source(event) == "aws:s3"
+def matches(event: Any) -> bool:
+    return isinstance(event, dict) and records.first_record_source(event) == "aws:s3"
 
 
-def to_batch(app: App, event: dict[str, Any], context: Any) -> Batch:
-    deadline = lambda_deadline(context)
-    messages = []
-    bindings: list[EventBinding | None] = []
+def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:
+    deadline = records.lambda_deadline(context)
+    batch = Batch(app)
     for record in records.records_of(event):
         binding = route(app, record.get("eventName")) if isinstance(record, dict) else None
-        bindings.append(binding)
-        messages.append(_message(app, record, binding, deadline))
-    return Batch(messages, dead_letter=records.dead_letter_of(bindings))
+        message = _message(app, record, binding, deadline)
+        batch.add(message, message.id, binding=binding)
+    return batch
 
 
-def to_response(settlements: Sequence[Settlement], batch: Batch) -> None:
-    records.raise_on_retry(settlements, batch, "S3")
+def to_answer(batch: Batch) -> None:
+    batch.raise_for_redelivery("S3")
 
 
-def route(app: App, event_name: Any) -> EventBinding | None:
-    """The event binding for an S3 event name, trying it with and without the `s3:` prefix."""
+def route(app: App, event_name: Any) -> Any:
+    """The event binding for an S3 event name: as written, with or without the `s3:` prefix,
+    then the neutral name (OBJECT_CREATED for `ObjectCreated:*`, OBJECT_DELETED for
+    `ObjectRemoved:*`)."""
     if not isinstance(event_name, str) or not event_name:
         return None
-    other = event_name[3:] if event_name.startswith("s3:") else "s3:" + event_name
-    return app.event_binding(event_name) or app.event_binding(other)
+    bare = event_name[3:] if event_name.startswith("s3:") else event_name
+    found = app.bindings.event(event_name) or app.bindings.event(
+        bare if bare != event_name else "s3:" + event_name)
+    if found is None:
+        if bare.startswith("ObjectCreated:"):
+            found = app.bindings.event(OBJECT_CREATED)
+        elif bare.startswith("ObjectRemoved:"):
+            found = app.bindings.event(OBJECT_DELETED)
+    return found
 
 
 def s3_body(record: dict[str, Any]) -> dict[str, Any]:
@@ -95,25 +101,24 @@ def _optional_text(mapping: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _message(app: App, record: Any, binding: EventBinding | None, deadline: Deadline) -> Message:
+def _message(app: App, record: Any, binding: Any, deadline: Any) -> Message:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     if not isinstance(record, dict):
-        return records.poison(app, "S3 record is not an object", record, **meta)
+        return poison(app, "S3 record is not an object", record, **meta)
     try:
         body = s3_body(record)
     except Malformed as exc:
-        return records.poison(app, str(exc), record, **meta)
+        return poison(app, str(exc), record, **meta)
     response = record.get("responseElements")
     request_id = response.get("x-amz-request-id") if isinstance(response, dict) else None
     name = body["eventName"]
-    headers = event_headers(body)
-    return app.inbound(
+    return app.receive(Inbound(
         binding.topic if binding else None,
         body=body,
         unroutable=f"no event binding matches S3 event {name!r}; add event({name!r}, topic) "
-        "(wildcards allowed, e.g. 'ObjectCreated:*') to the startup file",
-        headers=headers,
-        correlation_id=records.text(request_id),
+        "(wildcards allowed, e.g. 'ObjectCreated:*', or OBJECT_CREATED) to the startup file",
+        headers=event_headers(body),
+        correlation_id=text(request_id),
         raw=record,
         **meta,
-    )
+    ))
