@@ -91,8 +91,20 @@ def receive(app: App, inbound: Inbound) -> Message:
         failure = failure or Result.not_found(
             Error("unroutable", inbound.unroutable or "no binding matches this message")
         )
+    headers = inbound.headers
+    if inbound.content_type and (headers is None or "content-type" not in headers):
+        headers = _with_content_type(headers, inbound.content_type)
     # Positional on purpose: this runs once per queued message (see Message's docstring).
     return Message(
-        topic, body, inbound.headers, inbound.id, inbound.correlation_id, inbound.transport, inbound.raw,
+        topic, body, headers, inbound.id, inbound.correlation_id, inbound.transport, inbound.raw,
         inbound.params, inbound.identity, inbound.deadline, inbound.attempt, failure, data,
     )
+
+
+def _with_content_type(headers: Headers | Mapping[str, str] | None, content_type: str) -> Headers:
+    """Headers that carry a content type the adapter gave apart from them, so the Message keeps
+    it (a dead-lettered message must keep what was received, its content type included)."""
+    base = headers if isinstance(headers, Headers) else Headers(headers)
+    if "content-type" in base:  # a plain mapping spelled it with capitals
+        return base
+    return base.merged({"content-type": content_type})

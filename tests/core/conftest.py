@@ -3,7 +3,10 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from portside import Context, Message, Result, Service
+from portside import Context, Message, Result, Service, destination
+
+# Where the fixture service's `items.created` goes: every App built from it needs this binding.
+ITEMS_EVENTS = destination("items.created", "items-events")
 
 
 class Item(BaseModel):
@@ -16,7 +19,7 @@ def service() -> Service:
     """A small service exercising every handler shape."""
     svc = Service("demo")
 
-    @svc.handler("items.create")
+    @svc.handler("items.create", publishes=["items.created"])
     def create(item: Item, ctx: Context) -> Result[Item]:
         ctx.publish("items.created", item)
         return Result.created(item)
