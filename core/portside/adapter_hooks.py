@@ -19,7 +19,6 @@ import pluggy
 from .values import Value
 
 if TYPE_CHECKING:
-    from .app import App
     from .message import Message
     from .publisher import Publisher
 
@@ -65,34 +64,36 @@ class Capabilities(Value):
 
 
 class AdapterSpec:
-    """Hooks of an adapter. `portside_capabilities` and `portside_entry_point` are required."""
+    """Hooks of an adapter. `portside_capabilities` and `portside_entry_point` are required.
+
+    `app` is the `portside.App` being built (typed Any here so this module stays below it)."""
 
     @hookspec(firstresult=True)
     def portside_capabilities(self) -> Capabilities:  # type: ignore[empty-body]
         """Declare supported binding kinds and delivery features."""
 
     @hookspec(firstresult=True)
-    def portside_check(self, app: App) -> list[str] | None:
+    def portside_check(self, app: Any) -> list[str] | None:
         """Extra startup checks; return problems (each says how to fix it)."""
 
     @hookspec(firstresult=True)
-    def portside_entry_point(self, app: App) -> Any:
+    def portside_entry_point(self, app: Any) -> Any:
         """Build what the platform calls: a Lambda handler, an Azure FunctionApp, a GCP function."""
 
     @hookspec(firstresult=True)
-    def portside_publisher(self, app: App) -> Publisher | None:
+    def portside_publisher(self, app: Any) -> Publisher | None:
         """The outbound publisher for this platform (imported SDKs lazily, on first publish)."""
 
     @hookspec(firstresult=True)
-    def portside_translate(self, app: App, event: Any) -> list[Message] | None:
+    def portside_translate(self, app: Any, event: Any) -> list[Message] | None:
         """Native event -> the Messages it carries, without dispatching (replay, inspection)."""
 
     @hookspec(firstresult=True)
-    def portside_accepts_target(self, app: App, target: str) -> bool | None:
+    def portside_accepts_target(self, app: Any, target: str) -> bool | None:
         """True when `target`, a native identifier (an ARN, a URL), is this platform's own.
         Logical names are always accepted; an adapter resolves them in its publisher."""
 
     @hookspec(firstresult=True)
-    def portside_testing_kit(self, app: App) -> Any:
+    def portside_testing_kit(self, app: Any) -> Any:
         """A `portside.kit.TestingKit` that drives this adapter's real entry point with native
         input built exactly as the platform sends it (the contract suite and users' tests)."""

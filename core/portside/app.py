@@ -28,7 +28,7 @@ from .result import Result
 from .routing import Router
 from .service import Service
 from .settlement import Settlement, settle
-from .startup_checks import check_app
+from .startup_checks import Plan, check_app
 
 if TYPE_CHECKING:
     from .adapter_loading import Adapter
@@ -85,7 +85,7 @@ class App:
         from .adapter_loading import load
 
         self.adapter: Adapter = load(self.adapter_name)
-        check_app(self)
+        check_app(Plan(service, self.bindings, self.adapter, dead_letter), self)
         self.publisher: Publisher = (
             publisher or self.adapter.hook.portside_publisher(app=self) or InMemoryPublisher()
         )
@@ -114,14 +114,14 @@ class App:
 
     def receive(self, inbound: Inbound) -> Message:
         """The Message an adapter's Inbound record becomes (decoded with the App's limits)."""
-        return receive(self, inbound)
+        return receive(inbound, self.limits, self.deferrable)
 
     def deliver(self, message: Message, *, dead_letter: str | None = None) -> Settlement:
         """Dispatch one queued/evented message and settle it (see settlement.py).
 
         `dead_letter` is its binding's choice (a target, DROP or HAND_BACK); None falls back to
         the App's `dead_letter=`, then to handing the message back to the platform."""
-        return settle(self, message, self.dispatch(message), dead_letter)
+        return settle(message, self.dispatch(message), dead_letter or self.dead_letter_target, self.publisher)
 
     def destination(self, topic: str) -> str | None:
         """The target messages published on `topic` go to, or None."""
@@ -135,7 +135,7 @@ class App:
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         """Route, decode, dispatch and render one HTTP request. Never raises."""
         try:
-            message = http_message(self, request)
+            message = self.http_message(request)
         except Exception as exc:  # a defect in an adapter's request: still answer cleanly
             message = Message("", None, id=request.id, transport=request.transport)
             message = message.replace(failure=crashed(message, exc))
@@ -144,7 +144,7 @@ class App:
 
     def http_message(self, request: HttpRequest) -> Message:
         """The Message an HTTP request becomes (see http_flow.http_message for the body rule)."""
-        return http_message(self, request)
+        return http_message(request, self.router, self.base_paths, self.limits, self.deferrable)
 
     def render_http(self, result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:
         """Result -> status code (outcome table), JSON body, headers."""

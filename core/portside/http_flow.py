@@ -7,24 +7,24 @@ segment once, so `%2F` stays inside its segment and can be part of a path parame
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-from .codec import BodyError, decode_body, encode_json
+from .codec import BodyError, Limits, decode_body, encode_json
 from .dispatch import log_failure
 from .http_types import HttpRequest, HttpResponse
 from .message import CORRELATION_HEADER, Message
 from .outcomes import OUTCOMES
 from .result import _SUCCESS, Error, Result, Status
-from .routing import strip_prefix
-
-if TYPE_CHECKING:
-    from .app import App
+from .routing import Router, strip_prefix
 
 IDEMPOTENCY_HEADER = "idempotency-key"  # when present, it becomes the message id
 _HTTP_STATUS = {status: row.http_status for status, row in OUTCOMES.items()}
 
 
-def http_message(app: App, request: HttpRequest) -> Message:
+def http_message(
+    request: HttpRequest, router: Router, base_paths: Sequence[str], limits: Limits, deferrable: frozenset[str]
+) -> Message:
     """Route and decode an HTTP request into the Message its handler will get.
 
     The body rule: when the JSON body is an object (or absent), the handler's body is one
@@ -33,12 +33,12 @@ def http_message(app: App, request: HttpRequest) -> Message:
     passed as is; path parameters are always on `Message.params` too.
     """
     path = request.path
-    for prefix in app.base_paths:
+    for prefix in base_paths:
         stripped = strip_prefix(path, prefix)
         if stripped is not None:
             path = stripped
             break
-    route, params, allowed = app.router.match(request.method, path)
+    route, params, allowed = router.match(request.method, path)
     failure: Result[Any] | None = None
     body: Any = None
     if route is None:
@@ -52,8 +52,8 @@ def http_message(app: App, request: HttpRequest) -> Message:
             body = decode_body(
                 request.body,
                 request.headers.get_lowercase("content-type"),
-                app.limits,
-                lazy=not merge and topic in app.deferrable,
+                limits,
+                lazy=not merge and topic in deferrable,
             )
         except BodyError as exc:
             failure, body = exc.result, request.body

@@ -1,6 +1,6 @@
 """The typed record an adapter fills for each received message, and its decoding.
 
-Every adapter builds Messages through `App.receive(Inbound(...))`, so every transport decodes
+Every adapter builds Messages through `App.receive(Inbound(...))` (which calls `receive` here), so every transport decodes
 bodies alike, keeps the received data for lossless dead-lettering, and turns unreadable input into
 a Message that carries its failure (it then settles like any other; nothing is lost).
 """
@@ -8,15 +8,12 @@ a Message that carries its failure (it then settles like any other; nothing is l
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .codec import BodyError, decode_body
+from .codec import BodyError, Limits, decode_body
 from .headers import Headers
 from .message import Message
 from .result import Error, Result
-
-if TYPE_CHECKING:
-    from .app import App
 
 UNSET: Any = object()
 
@@ -76,13 +73,15 @@ class Inbound:
         self.lazy = lazy
 
 
-def receive(app: App, inbound: Inbound) -> Message:
-    """Decode an Inbound into the Message dispatch gets (never raises for bad input)."""
+def receive(inbound: Inbound, limits: Limits, deferrable: frozenset[str]) -> Message:
+    """Decode an Inbound into the Message dispatch gets (never raises for bad input).
+
+    `deferrable`: the topics whose JSON may be parsed lazily (see dispatch.Dispatcher)."""
     topic, failure, body, data = inbound.topic, inbound.failure, inbound.body, inbound.data
     if body is UNSET:
         try:
             body = decode_body(
-                data, inbound.content_type, app.limits, lazy=inbound.lazy and topic in app.deferrable
+                data, inbound.content_type, limits, lazy=inbound.lazy and topic in deferrable
             )
         except BodyError as exc:
             failure, body = failure or exc.result, data

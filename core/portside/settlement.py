@@ -8,25 +8,23 @@ Every message that is not answered over HTTP ends in exactly one state:
 - HANDED_BACK: poison with no target; it goes back to the platform, whose own redrive or
   on-failure configuration keeps it (the README's outcome table names the setting per source).
 
-Adapters never decide this themselves: they call `settle` (through `portside.kit.Batch`) and
-render the states in their platform's answer.
+Adapters never decide this themselves: `App.deliver` calls `settle` (through `portside.kit.Batch`
+or directly) and adapters render the states in their platform's answer.
 """
 
 from __future__ import annotations
 
 import base64
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import logs
 from .bindings import DROP, HAND_BACK
 from .codec import LazyJson, encode_json
 from .message import CORRELATION_HEADER, Message
 from .outcomes import OUTCOMES, Delivery
+from .publisher import Publisher
 from .result import Error, Result
-
-if TYPE_CHECKING:
-    from .app import App
 
 ERROR_HEADER = "x-portside-error"  # "<status>: <reason>" on a dead-lettered message
 SOURCE_HEADER = "x-portside-source"  # where a dead-lettered message was received (transport)
@@ -70,21 +68,23 @@ class TooLarge(Exception):
     """Raised by a publisher when a message cannot fit its target; the message is handed back."""
 
 
-def settle(app: App, message: Message, result: Result[Any], dead_letter: str | None) -> Settlement:
+def settle(message: Message, result: Result[Any], target: str | None, publisher: Publisher) -> Settlement:
     """The one decision: the outcome table's delivery, then where poison goes.
 
-    `dead_letter` is the binding's choice (a target, DROP or HAND_BACK); None falls back to
-    the App's `dead_letter=`; with neither, poison is handed back.
+    `target` is the binding's choice (a target, DROP or HAND_BACK), else the App's
+    `dead_letter=`; with neither (None), poison is handed back.
     """
     delivery = _DELIVERY[result.status]
     if delivery is Delivery.ACK:
         return Settlement(State.ACKNOWLEDGED, result, message)
     if delivery is Delivery.RETRY:
         return Settlement(State.RETRIED, result, message, reason_of(result))
-    return dead_letter_message(app, message, result, dead_letter or app.dead_letter_target)
+    return dead_letter_message(message, result, target, publisher)
 
 
-def dead_letter_message(app: App, message: Message, result: Result[Any], target: str | None) -> Settlement:
+def dead_letter_message(
+    message: Message, result: Result[Any], target: str | None, publisher: Publisher
+) -> Settlement:
     """Park poison in `target`, drop it when the user chose DROP, else hand it back."""
     reason = reason_of(result)
     if target == DROP:
@@ -97,7 +97,7 @@ def dead_letter_message(app: App, message: Message, result: Result[Any], target:
     if target is None or target == HAND_BACK:
         return Settlement(State.HANDED_BACK, result, message, reason)
     try:
-        app.publisher.publish(parked(message, result), target)
+        publisher.publish(parked(message, result), target)
     except TooLarge as exc:
         logs.log(
             "error", "poison message too large for its dead-letter target; handed back",

@@ -6,8 +6,10 @@ Each problem names the binding or handler and says how to fix it; all are report
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
+from typing import Any
 
+from .adapter_loading import Adapter
+from .binding_table import BindingTable
 from .bindings import (
     DROP,
     Binding,
@@ -19,27 +21,38 @@ from .bindings import (
     is_logical_name,
 )
 from .errors import StartupError
-
-if TYPE_CHECKING:
-    from .app import App
+from .service import Service
 
 
-def check_app(app: App) -> None:
+class Plan:
+    """What is checked: the service, its bindings, the adapter and the App's default target."""
+
+    __slots__ = ("adapter", "bindings", "default_target", "service")
+
+    def __init__(self, service: Service, bindings: BindingTable, adapter: Adapter, default_target: str | None) -> None:
+        self.service = service
+        self.bindings = bindings
+        self.adapter = adapter
+        self.default_target = default_target
+
+
+def check_app(plan: Plan, app: Any) -> None:
+    """Raise StartupError listing every problem; `app` is handed to the adapter's own checks."""
     problems = [
-        *_unhandled_topics(app),
-        *_undeclared_destinations(app),
-        *_capabilities(app),
-        *_native_targets(app),
+        *_unhandled_topics(plan),
+        *_undeclared_destinations(plan),
+        *_capabilities(plan),
+        *_native_targets(plan, app),
     ]
-    problems += app.adapter.hook.portside_check(app=app) or []
+    problems += plan.adapter.hook.portside_check(app=app) or []
     if problems:
         raise StartupError("\n".join(problems))
 
 
-def _unhandled_topics(app: App) -> list[str]:
-    service = app.service
+def _unhandled_topics(plan: Plan) -> list[str]:
+    service = plan.service
     problems = []
-    for binding in app.bindings:
+    for binding in plan.bindings:
         if isinstance(binding, DestinationBinding) or binding.topic in service.handlers:
             continue
         if binding.topic == MESSAGE_TOPIC and isinstance(binding, (QueueBinding, SubscriptionBinding)):
@@ -54,21 +67,21 @@ def _unhandled_topics(app: App) -> list[str]:
     return problems
 
 
-def _undeclared_destinations(app: App) -> list[str]:
+def _undeclared_destinations(plan: Plan) -> list[str]:
     return [
         f"handler {handler.topic!r} declares publishes=[{topic!r}], but no destination receives "
         f"{topic!r}; add destination({topic!r}, \"<name>\") to the startup file's bindings"
-        for handler in app.service.handlers.values()
+        for handler in plan.service.handlers.values()
         for topic in sorted(handler.publishes)
-        if app.bindings.destination(topic) is None
+        if plan.bindings.destination(topic) is None
     ]
 
 
-def _capabilities(app: App) -> list[str]:
-    capabilities = app.adapter.capabilities
-    name = app.adapter_name
+def _capabilities(plan: Plan) -> list[str]:
+    capabilities = plan.adapter.capabilities
+    name = plan.adapter.name
     problems = []
-    for binding in app.bindings:
+    for binding in plan.bindings:
         if binding.kind not in capabilities.binding_kinds:
             problems.append(
                 f"adapter {name!r} cannot honour {binding.kind.value} binding {binding.name!r}; it "
@@ -90,26 +103,26 @@ def _capabilities(app: App) -> list[str]:
     return problems
 
 
-def _native_targets(app: App) -> list[str]:
+def _native_targets(plan: Plan, real_app: Any) -> list[str]:
     """A native identifier (an ARN, a queue URL) is accepted only by the adapter it belongs to."""
     problems = []
     targets: list[tuple[Binding | None, str]] = [
-        (b, b.target) for b in app.bindings if isinstance(b, DestinationBinding)
+        (b, b.target) for b in plan.bindings if isinstance(b, DestinationBinding)
     ]
     targets += [
-        (b, t) for b in app.bindings
+        (b, t) for b in plan.bindings
         if isinstance(t := getattr(b, "dead_letter", None), str) and t not in (DROP, HAND_BACK)
     ]
-    if app.dead_letter_target is not None and app.dead_letter_target not in (DROP, HAND_BACK):
-        targets.append((None, app.dead_letter_target))
+    if plan.default_target is not None and plan.default_target not in (DROP, HAND_BACK):
+        targets.append((None, plan.default_target))
     for binding, target in targets:
         if is_logical_name(target):
             continue
-        if app.adapter.hook.portside_accepts_target(app=app, target=target):
+        if plan.adapter.hook.portside_accepts_target(app=real_app, target=target):
             continue
         where = f"{binding.kind.value} binding {binding.name!r}" if binding is not None else "App(dead_letter=...)"
         problems.append(
-            f"{where} names {target!r}, a native identifier that adapter {app.adapter_name!r} cannot "
+            f"{where} names {target!r}, a native identifier that adapter {plan.adapter.name!r} cannot "
             "use; give it a logical name (letters, digits, '.', '_', '-') that every adapter resolves "
             "on its own platform, e.g. 'orders-events'."
         )

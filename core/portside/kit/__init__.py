@@ -20,6 +20,7 @@ from ..bindings import DROP, HAND_BACK, MESSAGE_TOPIC, NEUTRAL_EVENTS, OBJECT_CR
 from ..http_flow import IDEMPOTENCY_HEADER, error_body
 from ..inbound import Inbound
 from ..message import CORRELATION_HEADER, TOPIC_HEADER
+from ..routing import strip_prefix
 from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
 from . import cloudevents, invocation
 from .batch import Batch, Redeliver
@@ -89,6 +90,7 @@ __all__ = [
     "resolve_topic",
     "split_cookie_header",
     "split_set_cookie",
+    "strip_prefix",
     "text",
     "unroutable_reason",
 ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PortsideError
 from ..message import Message
-from ..settlement import Settlement, State, order_preserved, settle
+from ..settlement import Settlement, State, order_preserved
 
 if TYPE_CHECKING:
     from ..app import App
@@ -60,15 +60,15 @@ class Batch:
 
     def settle(self) -> list[Settlement]:
         """Dispatch every message (in order) and settle each one; returns the settlements."""
-        app, settlements = self.app, self.settlements
-        dispatch = app.dispatch
+        settlements = self.settlements
+        deliver = self.app.deliver
         blocked: set[Hashable] = set()
         ordered = self.ordered
         for message, dead_letter, group in zip(self.messages, self._dead_letters, self._groups, strict=True):
             if ordered and group in blocked:
                 settlements.append(Settlement(State.RETRIED, order_preserved(), message, "order preserved"))
                 continue
-            settlement = settle(app, message, dispatch(message), dead_letter)
+            settlement = deliver(message, dead_letter=dead_letter)
             settlements.append(settlement)
             if ordered and settlement.redeliver:
                 blocked.add(group)
