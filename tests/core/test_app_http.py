@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
 from portside import App, Limits, Message, Result, Service, http
 from portside.testing import TestClient
+from tests.core.conftest import ITEMS_EVENTS
 
 
 @pytest.fixture
-def client(service: Service) -> TestClient:
+def client(service: Service) -> Iterator[TestClient]:
     app = App(
         service,
         [
@@ -19,12 +21,16 @@ def client(service: Service) -> TestClient:
             http("GET /boom", "boom"),
             http("GET /bad", "bad.return"),
             http("GET /flaky", "flaky"),
+            http("GET /files/{name}", "raw.echo"),
+            http("GET /tree/{path+}", "raw.echo"),
+            ITEMS_EVENTS,
         ],
         adapter="local",
         limits=Limits(max_body_bytes=1024),
         base_path="/api",
     )
-    return TestClient(app)
+    with TestClient(app) as test_client:
+        yield test_client
 
 
 def test_create_returns_201_and_publishes(client: TestClient) -> None:
@@ -32,7 +38,9 @@ def test_create_returns_201_and_publishes(client: TestClient) -> None:
     assert response.status == 201
     assert response.json() == {"name": "a", "qty": 2}
     assert response.headers["x-correlation-id"] == "abc"
-    assert [m.topic for m in client.published] == ["items.created"]
+    [event] = client.published
+    assert (event.topic, event.correlation_id, event.body.name) == ("items.created", "abc", "a")
+    assert client.broker.to_target("items-events") == [event]
 
 
 def test_params_rule_path_over_body_over_query(client: TestClient) -> None:
@@ -50,6 +58,25 @@ def test_non_object_body_is_passed_as_is(client: TestClient) -> None:
 
 def test_base_path_and_trailing_slash(client: TestClient) -> None:
     assert client.post("/api/items/", json={"name": "a", "qty": 1}).status == 201
+    assert client.post("/apix/items", json={"name": "a", "qty": 1}).status == 404  # whole segments only
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/files/a%2Fb", {"name": "a/b"}),  # an encoded slash stays inside its segment
+        ("/files/caf%C3%A9%20menu", {"name": "café menu"}),
+        ("/files/100%25", {"name": "100%"}),  # decoded exactly once
+        ("/files/a%252Fb", {"name": "a%2Fb"}),
+        ("/api/files/x%2F..%2Fy", {"name": "x/../y"}),
+        ("/tree/a/b%2Fc", {"path": "a/b/c"}),
+    ],
+)
+def test_paths_are_decoded_once_per_segment(client: TestClient, path: str, params: dict[str, str]) -> None:
+    response = client.get(path)
+    assert response.status == 200, response.text
+    assert response.json()["params"] == params
+    assert client.get("/files/a/b").status == 404  # a real slash is two segments
 
 
 def test_errors_are_structured_and_never_leak(client: TestClient) -> None:
@@ -86,7 +113,8 @@ def test_unserialisable_payload_becomes_500() -> None:
     def handler(message: Message) -> Result[object]:
         return Result.ok({"when": object()})
 
-    response = TestClient(App(svc, [http("GET /t", "t")], adapter="local")).get("/t")
+    with TestClient(App(svc, [http("GET /t", "t")], adapter="local")) as client:
+        response = client.get("/t")
     assert response.status == 500
     assert response.json()["error"]["errors"][0]["code"] == "invalid_response"
 
@@ -98,7 +126,8 @@ def test_binary_payload_and_cookies() -> None:
     def image(message: Message) -> Result[bytes]:
         return Result.ok(b"\x89PNG\r\n", content_type="image/png", cookies=("a=1; Path=/", "b=2"))
 
-    response = TestClient(App(svc, [http("GET /img", "img")], adapter="local")).get("/img")
+    with TestClient(App(svc, [http("GET /img", "img")], adapter="local")) as client:
+        response = client.get("/img")
     assert response.body == b"\x89PNG\r\n"
     assert response.headers["content-type"] == "image/png"
     assert response.cookies == ["a=1; Path=/", "b=2"]

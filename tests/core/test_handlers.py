@@ -6,12 +6,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from portside import App, Context, HandlerDefinitionError, Message, Result, Service, Status
-from tests.core.conftest import Item
+from portside import App, Context, HandlerDefinitionError, InMemoryPublisher, Message, Result, Service, Status
+from tests.core.conftest import ITEMS_EVENTS, Item
 
 
 def make_app(service: Service, **kwargs: Any) -> App:
-    return App(service, adapter="local", **kwargs)
+    return App(service, [ITEMS_EVENTS], adapter="local", **kwargs)
 
 
 def test_model_parameter_receives_validated_body(service: Service) -> None:
@@ -35,11 +35,12 @@ def test_validation_failure_gives_one_error_per_field_and_skips_handler() -> Non
 
 
 def test_context_publishes_with_correlation_id(service: Service) -> None:
-    app = make_app(service)
-    app.publisher = published = __import__("portside").InMemoryPublisher()
+    app = make_app(service, publisher=InMemoryPublisher())
+    published = app.publisher
+    assert isinstance(published, InMemoryPublisher)
     app.dispatch(Message("items.create", {"name": "a", "qty": 1}, correlation_id="corr-1"))
-    [message] = published.messages
-    assert message.topic == "items.created"
+    [(message, target)] = published.sent
+    assert (message.topic, target) == ("items.created", "items-events")
     assert message.correlation_id == "corr-1"
     assert message.headers["X-Correlation-Id"] == "corr-1"
 
@@ -163,7 +164,7 @@ def test_middleware_sees_handler_failures_as_results(service: Service) -> None:
         statuses.append(result.status.value)
         return result
 
-    app = App(service, adapter="local", middleware=[record])
+    app = make_app(service, middleware=[record])
     app.dispatch(Message("boom"))
     app.dispatch(Message("unknown"))
     assert statuses == ["error", "not_found"]
@@ -209,7 +210,7 @@ def test_json_bodies_validate_alike_with_or_without_deferred_parsing() -> None:
 
     app = App(svc, [http("POST /lax/{tag}", "lax"), http("POST /lax", "lax"),
                     http("POST /strict", "strict"), http("POST /strict/{tag}", "strict")], adapter="local")
-    assert app._deferrable == frozenset({"lax"})
+    assert app.deferrable == frozenset({"lax"})
     client = TestClient(app)
     for body in (b'{"name": "a", "qty": "2"}', b'{"name": "a"}', b"{bad"):
         deferred = client.post("/lax", data=body)  # no params: parsed lazily

@@ -6,10 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from portside import App, Message, Service, StartupError, http, queue, schedule
-from portside.bindings import event
+from portside import (
+    OBJECT_CREATED,
+    App,
+    Message,
+    Service,
+    StartupError,
+    TransportKind,
+    destination,
+    event,
+    http,
+    queue,
+    schedule,
+    subscription,
+)
 from portside.errors import BindingError
 from portside.startup import load_app
+from tests.core.conftest import ITEMS_EVENTS
 
 
 def test_binding_to_unhandled_topic_names_the_fix(service: Service) -> None:
@@ -43,16 +56,43 @@ def test_malformed_bindings() -> None:
 
 def test_duplicate_sources_rejected(service: Service) -> None:
     with pytest.raises(StartupError, match="bound twice"):
-        App(service, [queue("q", "items.create"), queue("q", "items.get")], adapter="local")
+        App(service, [queue("q", "items.create"), queue("q", "items.get"), ITEMS_EVENTS], adapter="local")
 
 
 def test_event_patterns(service: Service) -> None:
-    app = App(service, [event("Object Created", "items.get"), event("order.*", "raw.echo")], adapter="local")
-    assert [b.name for b in app.bindings_of("event")] == ["Object Created", "order.*"]
-    assert app.bindings_of("queue") == []
-    assert app.event_binding("Object Created").topic == "items.get"  # type: ignore[union-attr]
-    assert app.event_binding("order.placed").topic == "raw.echo"  # type: ignore[union-attr]
-    assert app.event_binding("other") is None
+    app = App(service, [event("Object Created", "items.get"), event("order.*", "raw.echo"),
+                        event(OBJECT_CREATED, "nothing"), ITEMS_EVENTS], adapter="local")
+    assert [b.name for b in app.bindings.of_kind("event")] == ["Object Created", "order.*", OBJECT_CREATED]
+    assert app.bindings.of_kind(TransportKind.QUEUE) == []
+    assert app.bindings.event("Object Created").topic == "items.get"  # type: ignore[union-attr]
+    assert app.bindings.event("order.placed").topic == "raw.echo"  # type: ignore[union-attr]
+    assert app.bindings.event(OBJECT_CREATED).topic == "nothing"  # type: ignore[union-attr]
+    assert app.bindings.event("other") is None
+
+
+def test_binding_table_lookups_and_adapter_options(service: Service) -> None:
+    app = App(service, [
+        queue("in", "items.create", dead_letter="items-dlq", aws={"source": "kinesis"},
+              azure={"service": "sb"}),
+        subscription("news", "raw.echo"), schedule("nightly", "nothing", "rate(1 day)"), ITEMS_EVENTS,
+    ], adapter="local")
+    table = app.bindings
+    assert len(table) == 4 and [b.kind for b in table] == ["queue", "subscription", "schedule", "destination"]
+    inbox = table.queue("in")
+    assert inbox is not None and inbox.dead_letter == "items-dlq"
+    assert inbox.options_for("aws") == {"source": "kinesis"} and inbox.options_for("gcp") == {}
+    assert table.subscription("news").topic == "raw.echo"  # type: ignore[union-attr]
+    assert table.schedule("nightly").expression == "rate(1 day)"  # type: ignore[union-attr]
+    assert table.destination("items.created") is ITEMS_EVENTS
+    assert app.destination("items.created") == "items-events" and app.destination("x") is None
+    assert table.queue("news") is None and table.subscription("in") is None
+    with pytest.raises(BindingError, match="must be a dict"):
+        queue("in", "items.create", aws="kinesis")  # type: ignore[arg-type]
+
+
+def test_one_destination_per_topic(service: Service) -> None:
+    with pytest.raises(StartupError, match="two destinations"):
+        App(service, [ITEMS_EVENTS, destination("items.created", "other")], adapter="local")
 
 
 @pytest.fixture
@@ -63,11 +103,11 @@ def third_party_adapter(tmp_path: Path) -> Path:
     (package / "__init__.py").write_text(
         textwrap.dedent(
             """
-            from portside.plugins import Capabilities, hookimpl
+            from portside.kit import Capabilities, hookimpl
 
             @hookimpl
             def portside_capabilities():
-                return Capabilities(binding_kinds=frozenset({"http"}))
+                return Capabilities(binding_kinds=frozenset({"http", "destination"}))
 
             @hookimpl
             def portside_entry_point(app):
@@ -88,7 +128,7 @@ def third_party_adapter(tmp_path: Path) -> Path:
 
 
 def test_third_party_adapter_via_entry_point(service: Service, third_party_adapter: Path) -> None:
-    app = App(service, [http("POST /items", "items.create")], adapter="fake")
+    app = App(service, [http("POST /items", "items.create"), ITEMS_EVENTS], adapter="fake")
     assert app.entry_point("items.get", {"name": "a", "qty": 1}) == "ok"
     with pytest.raises(StartupError, match="cannot honour queue binding 'q'"):
         App(service, [queue("q", "items.create")], adapter="fake")
@@ -97,11 +137,13 @@ def test_third_party_adapter_via_entry_point(service: Service, third_party_adapt
 def test_adapter_is_imported_only_when_selected(service: Service) -> None:
     import subprocess
 
+    # Compared with what the interpreter itself loaded (site .pth files may create namespace
+    # packages such as `google` before any import runs).
     code = (
-        "import sys; from portside import App, Service; "
+        "import sys; before = set(sys.modules); from portside import App, Service; "
         "App(Service('s'), adapter='local'); "
-        "print(sorted(m for m in sys.modules if m.startswith(('portside_aws', 'boto', 'azure', "
-        "'google', 'logging', 'asyncio'))))"
+        "print(sorted(m for m in set(sys.modules) - before if m.startswith(('portside_aws', "
+        "'portside_azure', 'portside_gcp', 'boto', 'azure', 'google', 'logging', 'asyncio'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
