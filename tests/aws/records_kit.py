@@ -92,6 +92,15 @@ def fields(record: logging.LogRecord) -> dict[str, Any]:
     return found
 
 
+def assert_never_logged(logged: Iterable[logging.LogRecord], text: str) -> None:
+    """Bodies are never logged: `text` appears in no message and no field of any record."""
+    records = list(logged)
+    assert records, "nothing was logged at all; the check would be vacuous"
+    for record in records:
+        assert text not in record.getMessage()
+        assert text not in json.dumps(fields(record), default=str)
+
+
 def load(name: str) -> Event:
     """A private deep copy of a sample (samples are never edited)."""
     event: Event = copy.deepcopy(samples.load(name))

@@ -8,10 +8,20 @@ from typing import Any
 
 import pytest
 
-from portside import Message, PublishError, event, queue, subscription
-from portside.app import ERROR_HEADER
+from portside import DROP, HAND_BACK, MESSAGE_TOPIC, Message, PublishError, event, queue, subscription
+from portside.kit import TOPIC_HEADER
+from portside.settlement import ERROR_HEADER, SOURCE_HEADER
 from portside_aws.errors import DeliveryFailed
-from tests.aws.records_kit import Recorder, failures, fields, load, portside_logs, sqs_batch
+from tests.aws.records_kit import (
+    DLQ_ARN,
+    Recorder,
+    assert_never_logged,
+    failures,
+    fields,
+    load,
+    portside_logs,
+    sqs_batch,
+)
 
 POWERTOOLS = "aws/powertools/"
 
@@ -20,21 +30,22 @@ def attr(value: str, kind: str = "String") -> dict[str, str]:
     return {"stringValue": value, "dataType": kind}
 
 
-def test_sqs_event_sample_delivers_json_and_parks_the_text_body(caplog: pytest.LogCaptureFixture) -> None:
+def test_sqs_event_sample_delivers_json_and_hands_back_the_text_body(caplog: pytest.LogCaptureFixture) -> None:
     rec = Recorder([queue("my-queue", "t.main")])
     event = load(POWERTOOLS + "sqsEvent.json")
     with portside_logs(caplog) as logged:
         response = rec(event)
-    assert failures(response) == []
+    # "Test message." is not JSON and there is no content-type attribute: poison; with no
+    # dead-letter target it goes back to SQS (whose redrive policy keeps it), never acknowledged.
+    assert failures(response) == ["059f36b4-87a3-44ab-83d2-661975830a7d"]
     [got] = rec.got
     assert (got.topic, got.body, dict(got.headers)) == ("t.main", {"message": "foo1"}, {})
     assert got.id == got.correlation_id == "2e1424d4-f796-459a-8184-9c92662be6da"
     assert (got.transport, got.attempt, got.raw) == ("aws:sqs", 1, event["Records"][1])
-    # "Test message." is not JSON and there is no content-type attribute: poison, logged in full.
-    [parked] = [fields(r) for r in logged if "poison message acknowledged" in r.getMessage()]
-    assert parked["body"] == "Test message."
-    assert parked["message_id"] == "059f36b4-87a3-44ab-83d2-661975830a7d"
-    assert parked["status"] == "invalid"
+    [warning] = [fields(r) for r in logged if r.getMessage() == "t.main -> invalid"]
+    assert warning["message_id"] == "059f36b4-87a3-44ab-83d2-661975830a7d"
+    assert warning["errors"][0]["code"] == "malformed_json"
+    assert_never_logged(logged, "Test message.")  # bodies are never logged
 
 
 def test_sqs_event_sample_translates_attributes_to_headers() -> None:
@@ -49,10 +60,11 @@ def test_poison_goes_to_the_bindings_dead_letter_target() -> None:
     assert failures(rec(load(POWERTOOLS + "sqsEvent.json"))) == []
     [(parked, target)] = rec.dead_lettered
     assert target == "arn:aws:sqs:us-east-2:123456789012:my-dlq"
-    assert parked.body == "Test message."
+    assert parked.body == parked.data == "Test message."  # the received text, unchanged
     assert parked.headers["testattr"] == "100"
-    assert parked.headers[ERROR_HEADER].startswith("invalid: body is not valid JSON")
-    assert parked.correlation_id == "059f36b4-87a3-44ab-83d2-661975830a7d"
+    assert parked.headers[ERROR_HEADER].startswith("invalid: malformed_json: body is not valid JSON")
+    assert parked.headers[SOURCE_HEADER] == "aws:sqs"
+    assert parked.id == parked.correlation_id == "059f36b4-87a3-44ab-83d2-661975830a7d"
 
 
 def test_aws_lambda_go_sample_with_a_content_type_attribute() -> None:
@@ -71,14 +83,15 @@ def test_aws_lambda_go_sample_with_a_content_type_attribute() -> None:
     assert got.attempt == 2 and got.id == got.correlation_id == "MessageID_1"
 
 
-def test_topic_attribute_overrides_the_binding_and_correlation_attributes_win() -> None:
+def test_the_bindings_topic_wins_and_the_topic_attribute_stays_readable() -> None:
     rec = Recorder([queue("orders-inbox", "t.main")], topics=("t.main", "t.other"))
     event = sqs_batch([{"n": 1}, {"n": 2}, {"n": 3}])
     first, second, _ = event["Records"]
     first["messageAttributes"] = {"portside-topic": attr("t.other"), "x-correlation-id": attr("corr-1")}
     second["attributes"]["AWSTraceHeader"] = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
     assert failures(rec(event)) == []
-    assert rec.seen() == [("t.other", {"n": 1}), ("t.main", {"n": 2}), ("t.main", {"n": 3})]
+    assert rec.seen() == [("t.main", {"n": 1}), ("t.main", {"n": 2}), ("t.main", {"n": 3})]
+    assert rec.got[0].headers[TOPIC_HEADER] == "t.other"
     assert [m.correlation_id for m in rec.got] == [
         "corr-1",
         "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
@@ -86,15 +99,41 @@ def test_topic_attribute_overrides_the_binding_and_correlation_attributes_win() 
     ]
 
 
+def test_a_message_topic_binding_dispatches_by_each_messages_topic_attribute() -> None:
+    rec = Recorder([queue("orders-inbox", MESSAGE_TOPIC)], topics=("t.main", "t.other"))
+    event = sqs_batch([{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}])
+    first, second, third, _ = event["Records"]
+    first["messageAttributes"] = {"portside-topic": attr("t.other")}
+    second["messageAttributes"] = {"portside-topic": attr("t.main")}
+    third["messageAttributes"] = {"portside-topic": attr("t.nobody-serves")}
+    # The last message names no topic; the third names one no handler serves: both handed back.
+    assert failures(rec(event)) == ["msg-2", "msg-3"]
+    assert rec.seen() == [("t.other", {"n": 1}), ("t.main", {"n": 2})]
+    [missing] = rec.app.translate(sqs_batch([{"n": 4}]))
+    assert missing.topic == ""
+    assert "has none; the sender must set it" in missing.failure.errors[0].message  # type: ignore[union-attr]
+
+
 def test_unbound_queue_is_unroutable_even_with_a_topic_attribute(caplog: pytest.LogCaptureFixture) -> None:
     rec = Recorder([queue("orders-inbox", "t.main")])
     event = sqs_batch([{"n": 1}], queue="someone-elses-queue")
     event["Records"][0]["messageAttributes"] = {"portside-topic": attr("t.main")}
     with portside_logs(caplog) as logged:
-        assert failures(rec(event)) == []
+        assert failures(rec(event)) == ["msg-0"]  # handed back: no binding, no dead-letter target
     assert rec.got == []
     [warning] = [fields(r) for r in logged if r.getMessage() == "(unrouted) -> not_found"]
-    assert "SQS queue 'someone-elses-queue' has no queue binding" in warning["errors"][0]["message"]
+    assert warning["errors"][0]["message"] == (
+        "SQS queue 'someone-elses-queue' has no binding; add queue('someone-elses-queue', topic) "
+        "to the startup file"
+    )
+
+
+def test_the_apps_dead_letter_target_keeps_what_no_binding_routes() -> None:
+    rec = Recorder([queue("orders-inbox", "t.main")], dead_letter=DLQ_ARN)
+    assert failures(rec(sqs_batch([{"n": 1}], queue="someone-elses-queue"))) == []
+    [(parked, target)] = rec.dead_lettered
+    assert target == DLQ_ARN and parked.data == '{"n": 1}'
+    assert parked.headers[ERROR_HEADER].startswith("not_found: unroutable: SQS queue 'someone-elses-queue'")
 
 
 def test_only_retry_settlements_are_reported() -> None:
@@ -103,7 +142,32 @@ def test_only_retry_settlements_are_reported() -> None:
     response = rec(sqs_batch([{"do": a} for a in actions]))
     assert failures(response) == ["msg-3", "msg-4", "msg-5"]
     assert len(rec.got) == len(actions)  # a standard queue dispatches every message
-    assert [m.body for m, _ in rec.dead_lettered] == [{"do": "invalid"}, {"do": "not_found"}]
+    # Dead letters keep the received text, byte for byte.
+    assert [m.body for m, _ in rec.dead_lettered] == ['{"do": "invalid"}', '{"do": "not_found"}']
+
+
+def test_without_a_target_rejected_messages_are_handed_back_and_retries_reported() -> None:
+    rec = Recorder([queue("orders-inbox", "t.main")])
+    actions = ["ok", "invalid", "not_found", "error", "retry", "raise", "ok"]
+    assert failures(rec(sqs_batch([{"do": a} for a in actions]))) == [f"msg-{i}" for i in range(1, 6)]
+    assert rec.dead_lettered == []
+
+
+def test_drop_acknowledges_poison_and_logs_its_id_never_its_body(caplog: pytest.LogCaptureFixture) -> None:
+    rec = Recorder([queue("orders-inbox", "t.main", dead_letter=DROP)])
+    with portside_logs(caplog) as logged:
+        assert failures(rec(sqs_batch([{"do": "invalid"}, "secret {oops", {"do": "retry"}]))) == ["msg-2"]
+    dropped = [fields(r) for r in logged if "dropped" in r.getMessage()]
+    assert [d["message_id"] for d in dropped] == ["msg-0", "msg-1"]
+    assert "malformed_json" in dropped[1]["reason"]
+    assert_never_logged(logged, "secret {oops")
+    assert rec.dead_lettered == []
+
+
+def test_hand_back_on_the_binding_overrides_the_apps_target() -> None:
+    rec = Recorder([queue("orders-inbox", "t.main", dead_letter=HAND_BACK)], dead_letter=DLQ_ARN)
+    assert failures(rec(sqs_batch(["{oops", {"do": "ok"}]))) == ["msg-0"]
+    assert rec.dead_lettered == []
 
 
 def test_failed_dead_lettering_is_retried() -> None:
@@ -132,6 +196,28 @@ def test_fifo_stops_at_the_first_failure_and_reports_the_rest() -> None:
     assert [m.body for m in rec.got] == [{"do": "ok"}, {"do": "retry"}]  # later ones never ran
 
 
+def fifo_batch(plan: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A FIFO batch: (message group, body) per record."""
+    event = sqs_batch([body for _, body in plan], queue="orders-inbox.fifo")
+    for record, (group, _) in zip(event["Records"], plan, strict=True):
+        record["attributes"]["MessageGroupId"] = group
+    return event
+
+
+def test_fifo_poison_without_a_target_holds_back_the_rest_of_its_group_only() -> None:
+    rec = Recorder([queue("orders-inbox.fifo", "t.main")])
+    plan = [("a", {"do": "ok"}), ("a", "{oops"), ("b", {"do": "ok"}), ("a", {"do": "ok"}), ("b", {"do": "ok"})]
+    assert failures(rec(fifo_batch(plan))) == ["msg-1", "msg-3"]
+    assert len(rec.got) == 3  # msg-3 of group "a" never ran; group "b" is not held back
+
+
+def test_fifo_dead_lettered_poison_does_not_hold_back_its_group() -> None:
+    rec = Recorder([queue("orders-inbox.fifo", "t.main", dead_letter=DLQ_ARN)])
+    plan = [("a", {"do": "ok"}), ("a", "{oops"), ("a", {"do": "ok"}), ("a", {"do": "retry"}), ("a", {})]
+    assert failures(rec(fifo_batch(plan))) == ["msg-3", "msg-4"]
+    assert [m.data for m, _ in rec.dead_lettered] == ["{oops"]
+
+
 def test_ordered_binding_on_a_standard_queue() -> None:
     rec = Recorder([queue("orders-inbox", "t.main", ordered=True)])
     assert failures(rec(sqs_batch([{"do": "error"}, {"do": "ok"}]))) == ["msg-0", "msg-1"]
@@ -150,7 +236,7 @@ def test_sns_envelope_is_unwrapped() -> None:
 
 
 def test_sns_envelope_routes_by_subscription_when_the_queue_is_unbound() -> None:
-    rec = Recorder([subscription("powertools265", "t.main")], topics=("t.main", "t.other"))
+    rec = Recorder([subscription("powertools265", MESSAGE_TOPIC)], topics=("t.main", "t.other"))
     event = load(POWERTOOLS + "snsSqsEvent.json")
     envelope = json.loads(event["Records"][0]["body"])
     envelope["MessageAttributes"] = {
@@ -230,9 +316,11 @@ def test_dlq_redrive_sample_keeps_the_receive_count(caplog: pytest.LogCaptureFix
     assert message.attempt == 2 and message.topic == "t.main" and message.body == "hello world"
     assert message.correlation_id == "db37cc61-1bb0-4e77-b6f3-7cf87f44a72a" and dict(message.headers) == {}
     with portside_logs(caplog) as logged:
-        assert failures(rec(event)) == []
-    assert rec.got == []  # a plain-text body without content-type: parked, not retried forever
-    assert any("poison message acknowledged" in r.getMessage() for r in logged)
+        # A plain-text body without content-type is poison; no target: back to the queue.
+        assert failures(rec(event)) == ["db37cc61-1bb0-4e77-b6f3-7cf87f44a72a"]
+    assert rec.got == []
+    assert any(r.getMessage() == "t.main -> invalid" for r in logged)
+    assert_never_logged(logged, "hello world")
 
 
 def test_malformed_records_become_poison_messages() -> None:
@@ -240,21 +328,33 @@ def test_malformed_records_become_poison_messages() -> None:
     event = sqs_batch([{"do": "ok"}, {"do": "ok"}, {"do": "ok"}])
     event["Records"][1]["messageAttributes"] = ["not", "an", "object"]
     del event["Records"][2]["body"]
-    event["Records"].append(42)
     assert failures(rec(event)) == []
     assert rec.seen() == [("t.main", {"do": "ok"})]
     parked = rec.dead_lettered
-    assert [target for _, target in parked] == ["arn:aws:sqs:us-east-1:123456789012:dlq"] * 3
+    assert [target for _, target in parked] == ["arn:aws:sqs:us-east-1:123456789012:dlq"] * 2
     assert parked[0][0].body == event["Records"][1]  # the raw record is kept whole
-    assert parked[2][0].body == 42
-    assert all(m.headers[ERROR_HEADER].startswith("invalid: ") for m, _ in parked)
+    assert parked[1][0].body == event["Records"][2]
+    assert [m.headers[ERROR_HEADER] for m, _ in parked] == [
+        "invalid: malformed_record: message attributes are not an object",
+        "invalid: malformed_record: SQS record has no text body",
+    ]
+
+
+def test_a_record_that_is_not_an_object_redelivers_the_whole_batch() -> None:
+    """It names no queue (so no binding and no target) and has no id to report it by: the
+    invocation fails and SQS redelivers the batch, then its redrive policy keeps it."""
+    rec = Recorder([queue("orders-inbox", "t.main", dead_letter=DLQ_ARN)])
+    event = sqs_batch([{"do": "ok"}])
+    event["Records"].append(42)
+    with pytest.raises(DeliveryFailed, match=r"no id the platform can name it by.*SQS record is not an object"):
+        rec(event)
 
 
 def test_a_retry_without_message_id_fails_the_whole_batch() -> None:
     rec = Recorder([queue("orders-inbox", "t.main")])
     event = sqs_batch([{"do": "ok"}, {"do": "retry"}])
     del event["Records"][1]["messageId"]
-    with pytest.raises(DeliveryFailed, match="no identifier"):
+    with pytest.raises(DeliveryFailed, match="no id the platform can name it by"):
         rec(event)
 
 
@@ -284,5 +384,6 @@ def test_real_sns_to_sqs_delivery_from_moto(aws: Any) -> None:
     rec = Recorder([subscription(topic_arn.rsplit(":", 1)[1], "t.main")], topics=("t.main", "t.other"))
     assert failures(rec({"Records": [record]})) == []
     [got] = rec.got
-    assert (got.topic, got.body, got.correlation_id) == ("t.other", {"sku": "A1"}, "c-42")
+    assert (got.topic, got.body, got.correlation_id) == ("t.main", {"sku": "A1"}, "c-42")
+    assert got.headers[TOPIC_HEADER] == "t.other"  # the binding decides; the sender's topic stays readable
     assert got.id == received["MessageId"]
