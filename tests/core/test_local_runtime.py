@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from portside import App, Context, Limits, Message, Result, Service, http
+from portside import App, Context, Limits, Message, Result, Service, State, destination, http, queue
 from portside.local.runtime import LocalRuntime
 from portside.startup import load_app
 from tests import samples
@@ -45,7 +45,7 @@ def orders() -> Iterator[tuple[str, LocalRuntime]]:
 
 
 def test_orders_over_http(orders: tuple[str, LocalRuntime]) -> None:
-    base, _ = orders
+    base, runtime = orders
     status, headers, order = call(base, "POST", "/orders", b'{"sku":"A1","qty":2}',
                                   **{"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 201 and order["sku"] == "A1" and order["status"] == "open"
@@ -53,7 +53,7 @@ def test_orders_over_http(orders: tuple[str, LocalRuntime]) -> None:
     assert call(base, "GET", f"/orders/{order['id']}/")[2] == order
     status, _, cancelled = call(base, "POST", f"/orders/{order['id']}/cancel")
     assert status == 200 and cancelled["status"] == "cancelled"
-    assert call(base, "POST", f"/orders/{order['id']}/cancel")[0] == 409
+    assert call(base, "POST", f"/orders/{order['id']}/cancel")[:3:2] == (200, cancelled)  # idempotent
     assert call(base, "GET", "/orders/unknown")[0] == 404
     status, headers, error = call(base, "DELETE", "/orders")
     assert status == 405 and headers["allow"] == "POST"
@@ -61,8 +61,22 @@ def test_orders_over_http(orders: tuple[str, LocalRuntime]) -> None:
     status, _, error = call(base, "POST", "/orders", b'{"sku": "", "qty": 0}', **json_type)
     assert status == 400 and {e["field"] for e in error["error"]["errors"]} == {"sku", "qty"}
     published = call(base, "GET", "/_portside/published")[2]
-    assert [p["topic"] for p in published] == ["orders.created", "orders.cancelled"]
-    assert published[0]["target"] == "arn:aws:sns:us-east-1:123456789012:orders-events"
+    assert [p["topic"] for p in published] == ["orders.created", "orders.cancelled", "orders.cancelled"]
+    assert {p["target"] for p in published} == {"orders-events"}
+    assert published[0]["correlation_id"] != published[1]["correlation_id"]
+    runtime.queue.join()  # the audit subscription on orders-events got every event
+    audited = [(m.topic, s.state.value) for m, s in runtime.queue.settled]
+    assert audited == [("orders.audit", "acknowledged")] * 3
+
+
+def test_path_segments_are_decoded_once_by_the_server(orders: tuple[str, LocalRuntime]) -> None:
+    base, _ = orders
+    status, _, error = call(base, "GET", "/orders/a%2Fb")  # one segment: the id is "a/b"
+    assert status == 404 and error["error"]["message"] == "order a/b does not exist"
+    status, _, error = call(base, "GET", "/orders/a/b")
+    assert status == 404 and error["error"]["errors"][0]["code"] == "no_route"
+    status, _, error = call(base, "GET", "/orders/50%25%20off")
+    assert error["error"]["message"] == "order 50% off does not exist"
 
 
 def test_health(orders: tuple[str, LocalRuntime]) -> None:
@@ -71,23 +85,55 @@ def test_health(orders: tuple[str, LocalRuntime]) -> None:
     assert status == 200 and health["service"] == "orders" and "POST /orders" in health["routes"]
 
 
-def test_message_endpoint_queues_and_dead_letters(orders: tuple[str, LocalRuntime]) -> None:
+def test_message_endpoint_queues_and_keeps_what_it_hands_back(orders: tuple[str, LocalRuntime]) -> None:
     base, runtime = orders
+    runtime.queue.backoff = 0.001
     status, _, accepted = call(base, "POST", "/_portside/messages/orders.create", b'{"sku":"Q","qty":1}')
     assert status == 202 and accepted["status"] == "queued"
     assert call(base, "POST", "/_portside/messages/orders.create", b"{broken")[0] == 202
     runtime.queue.join()
-    letters = call(base, "GET", "/_portside/dead-letters")[2]
-    assert len(letters) == 1 and letters[0]["body"] == "{broken"
-    assert letters[0]["headers"]["x-portside-error"].startswith("invalid")
-    path = "/_portside/messages/orders.create?wait=true"
-    status, headers, body = call(base, "POST", path, b'{"sku":"W","qty":3}')
-    assert status == 201 and headers["x-portside-delivery"] == "ack" and body["sku"] == "W"
+    [letter] = call(base, "GET", "/_portside/dead-letters")[2]
+    assert letter["body"] == "{broken" and letter["state"] == "handed_back" and letter["target"] is None
+    assert letter["reason"].startswith("malformed_json")
     assert call(base, "POST", "/_portside/messages/no.such.topic", b"{}")[0] == 404
     assert call(base, "GET", "/_portside/nothing")[0] == 404
 
 
-def test_retries_then_dead_letter() -> None:
+def test_message_endpoint_waits_and_answers_with_the_settlement(orders: tuple[str, LocalRuntime]) -> None:
+    base, _ = orders
+    path = "/_portside/messages/orders.create?wait=true"
+    status, headers, body = call(base, "POST", path, b'{"sku":"W","qty":3}', **{"Idempotency-Key": "k-1"})
+    assert status == 200 and headers["x-portside-delivery"] == "acknowledged"
+    assert body["state"] == "acknowledged" and body["status"] == "created" and body["message_id"] == "k-1"
+    status, headers, body = call(base, "POST", path, b'{"sku": 1}')
+    assert status == 500 and body["state"] == "handed_back" and body["status"] == "invalid"
+    assert {e["field"] for e in body["errors"]} == {"sku", "qty"}
+    letters = call(base, "GET", "/_portside/dead-letters")[2]
+    assert [(x["state"], x["id"]) for x in letters] == [("handed_back", body["message_id"])]
+
+
+def test_message_endpoint_dead_letters_into_the_apps_target() -> None:
+    svc = Service("s")
+
+    @svc.handler("t")
+    def handler(item: Item) -> None:
+        return None
+
+    runtime = App(svc, adapter="local", dead_letter="poison").entry_point
+    with runtime.running(port=0) as (host, port):
+        base = f"http://{host}:{port}"
+        status, headers, body = call(base, "POST", "/_portside/messages/t?wait=true", b'{"qty": "x"}',
+                                     **{"Content-Type": "application/json", "X-Tenant": "acme"})
+        assert status == 200  # kept in its target: must not be pushed again
+        assert headers["x-portside-delivery"] == body["state"] == "dead_lettered"
+        [letter] = call(base, "GET", "/_portside/dead-letters")[2]
+    assert (letter["target"], letter["state"], letter["body"]) == ("poison", "dead_lettered", '{"qty": "x"}')
+    assert letter["headers"]["x-tenant"] == "acme" and letter["headers"]["content-type"] == "application/json"
+    assert letter["headers"]["x-portside-error"].startswith("invalid")
+    assert letter["headers"]["x-portside-source"] == "local-queue"
+
+
+def test_retries_then_hands_back() -> None:
     attempts: list[int] = []
     svc = Service("retry")
 
@@ -98,23 +144,23 @@ def test_retries_then_dead_letter() -> None:
             return Result.ok()
         return Result.retry("busy")
 
-
     runtime = App(svc, adapter="local").entry_point
     runtime.queue.backoff = 0.001
     runtime.enqueue(Message("flaky", {"recover_on": 2}))
     runtime.enqueue(Message("flaky", {"recover_on": 99}))
     runtime.queue.join()
     assert attempts == [1, 2, 1, 2, 3]
-    assert len(runtime.publisher.dead_letters) == 1
+    [letter] = runtime.broker.dead_letters
+    assert letter.state == "handed_back" and "gave up after 3 attempts" in letter.reason
+    assert [s.state for _, s in runtime.queue.settled] == [State.ACKNOWLEDGED, State.HANDED_BACK]
     runtime.queue.stop()
 
 
-def test_published_messages_with_handlers_are_delivered_locally() -> None:
-
+def test_published_messages_reach_the_apps_own_queue() -> None:
     svc = Service("chain")
     seen: list[Any] = []
 
-    @svc.handler("first")
+    @svc.handler("first", publishes=["second"])
     def first(item: Item, ctx: Context) -> None:
         ctx.publish("second", {"name": item.name.upper(), "qty": item.qty})
 
@@ -122,7 +168,8 @@ def test_published_messages_with_handlers_are_delivered_locally() -> None:
     def second(item: Item) -> None:
         seen.append(item)
 
-    runtime = App(svc, adapter="local").entry_point
+    app = App(svc, [destination("second", "chain-q"), queue("chain-q", "second")], adapter="local")
+    runtime = app.entry_point
     runtime.app.dispatch(Message("first", {"name": "a", "qty": 1}))
     runtime.queue.join()
     assert seen == [Item(name="A", qty=1)]
