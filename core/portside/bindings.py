@@ -252,25 +252,30 @@ def subscription(
 
 
 def schedule(name: str, topic: str, expression: str, **options: Mapping[str, Any]) -> ScheduleBinding:
-    """A timer: `expression` is `rate(5 minutes)` or a five-field cron `0 2 * * *` (UTC)."""
+    """A timer: `expression` is `rate(5 minutes)`, a five-field cron `0 2 * * *` (UTC) or AWS
+    `cron(0 2 * * ? *)`; see portside.schedules for the grammar. Invalid ones fail here."""
+    from .schedules import ScheduleError, parse_schedule
+
     _check_topic(topic, f"schedule({name!r})")
-    expression = expression.strip()
-    if not (rate_seconds(expression) is not None or len(expression.split()) == _CRON_FIELDS):
-        raise BindingError(
-            f"schedule({name!r}, ..., {expression!r}): use 'rate(N minutes|hours|days)' "
-            "or a five-field cron such as '0 2 * * *'"
-        )
+    _check_name(name, "schedule")
+    expression = " ".join(str(expression).split())
+    try:
+        parse_schedule(expression)
+    except ScheduleError as exc:
+        raise ScheduleError(f"schedule({name!r}, {topic!r}, ...): {exc}") from None
     return ScheduleBinding(name, topic, expression, options)
 
 
 def rate_seconds(expression: str) -> int | None:
-    """Seconds between ticks of a `rate(N unit)` expression; None for anything else (cron)."""
-    import re
+    """Seconds between ticks of a valid `rate(N unit)` expression; None for anything else (a
+    cron, or an expression outside the grammar)."""
+    from .schedules import Rate, ScheduleError, parse_schedule
 
-    match = re.match(_RATE, expression.strip())
-    if match is None:
+    try:
+        parsed = parse_schedule(expression)
+    except ScheduleError:
         return None
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
+    return parsed.seconds if isinstance(parsed, Rate) else None
 
 
 def event(
