@@ -58,7 +58,7 @@ def _bindings(args: argparse.Namespace) -> int:
 
     app = load_app(args.main, adapter="local")
     for binding in app.bindings:
-        print(f"{binding.kind:<13} {binding.name:<40} -> {binding.topic}")
+        print(f"{binding.kind.value:<13} {binding.name:<40} -> {binding.topic}")
     return 0
 
 

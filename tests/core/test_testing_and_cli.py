@@ -20,25 +20,26 @@ def test_pytest_plugin_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
         """
         import pytest
-        from portside import App, Service, http, Context
+        from portside import App, Service, http, Context, destination
 
         @pytest.fixture
         def portside_app():
             svc = Service("p")
 
-            @svc.handler("ping")
+            @svc.handler("ping", publishes=["pinged"])
             def ping(body: dict, ctx: Context) -> dict:
                 ctx.publish("pinged", body)
                 return {"pong": body["text"]}
 
-            return App(svc, [http("POST /ping", "ping")], adapter="local")
+            return App(svc, [http("POST /ping", "ping"), destination("pinged", "pings")], adapter="local")
         """
     )
     pytester.makepyfile(
         """
         def test_ping(portside_client, portside_published):
             assert portside_client.post("/ping", json={"text": "hi"}).json() == {"pong": "hi"}
-            assert [m.topic for m in portside_published.messages] == ["pinged"]
+            assert [m.topic for m in portside_published.published] == ["pinged"]
+            assert portside_published.to_target("pings") == portside_client.published_to("pinged")
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
@@ -53,7 +54,10 @@ def test_plugin_explains_missing_app_fixture(pytester: pytest.Pytester) -> None:
 def test_cli_bindings_and_adapters() -> None:
     out = portside("bindings", str(samples.ORDERS_MAIN))
     assert out.returncode == 0
-    assert "queue         orders-inbox" in out.stdout and "-> orders.create" in out.stdout
+    lines = [line.split() for line in out.stdout.splitlines()]
+    assert ["queue", "orders-inbox", "->", "orders.create"] in lines
+    assert ["destination", "orders-events", "->", "orders.cancelled"] in lines
+    assert ["subscription", "orders-events", "->", "orders.audit"] in lines
     adapters = portside("adapters").stdout
     assert "local" in adapters and "aws" in adapters
 
