@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from portside import subscription
-from portside.app import ERROR_HEADER
+from portside import DROP, MESSAGE_TOPIC, subscription
+from portside.kit import TOPIC_HEADER
+from portside.settlement import ERROR_HEADER
 from portside_aws.errors import DeliveryFailed
-from tests.aws.records_kit import Event, Recorder, fields, load, portside_logs
+from tests.aws.records_kit import DLQ_ARN, Event, Recorder, assert_never_logged, fields, load, portside_logs
 
 
 def sns_event(messages: list[str], *, sample: str = "aws/powertools/snsEvent.json") -> Event:
@@ -35,7 +36,28 @@ def test_powertools_sample_text_message_is_parked(caplog: pytest.LogCaptureFixtu
     [(parked, target)] = rec.dead_lettered
     assert target == "arn:aws:sns:us-east-2:123456789012:dlq"
     assert parked.body == "Hello from SNS!"
-    assert parked.headers[ERROR_HEADER].startswith("invalid: body is not valid JSON")
+    assert parked.headers[ERROR_HEADER].startswith("invalid: malformed_json: body is not valid JSON")
+    assert parked.headers["test"] == "TestString"  # its attributes travel with it
+
+
+def test_powertools_sample_text_message_without_a_target_fails_the_invocation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """SNS has no partial-batch report: the invocation raises, Lambda retries it and then hands
+    the event to the function's on-failure destination; the body is never logged."""
+    rec = Recorder([subscription("sns-lambda", "t.main")])
+    with portside_logs(caplog) as logged, pytest.raises(DeliveryFailed) as raised:
+        rec(load("aws/powertools/snsEvent.json"))
+    assert "1 of 1 SNS message(s) must be redelivered" in str(raised.value)
+    assert "handed_back, invalid" in str(raised.value)
+    assert "Hello from SNS!" not in str(raised.value)
+    assert_never_logged(logged, "Hello from SNS!")
+
+
+def test_drop_acknowledges_the_unreadable_message() -> None:
+    rec = Recorder([subscription("sns-lambda", "t.main", dead_letter=DROP)])
+    assert rec(load("aws/powertools/snsEvent.json")) is None
+    assert rec.got == [] and rec.dead_lettered == []
 
 
 def test_text_message_with_a_content_type_attribute() -> None:
@@ -60,41 +82,76 @@ def test_cloudwatch_alarm_via_sns_is_json() -> None:
     assert got.body["AlarmName"] == "EXAMPLE" and got.body["NewStateValue"] == "ALARM"
 
 
-def test_json_messages_topic_override_and_correlation() -> None:
-    rec = Recorder([subscription("sns-lambda", "t.main")], topics=("t.main", "t.other"))
+@pytest.mark.parametrize(("binding_topic", "second"), [("t.main", "t.main"), (MESSAGE_TOPIC, "t.other")])
+def test_json_messages_topic_attribute_and_correlation(binding_topic: str, second: str) -> None:
+    """The binding's topic decides, unless it is MESSAGE_TOPIC: then each message's own does."""
+    rec = Recorder([subscription("sns-lambda", binding_topic)], topics=("t.main", "t.other"))
     event = sns_event([json.dumps({"n": 1}), json.dumps({"n": 2})])
+    event["Records"][0]["Sns"]["MessageAttributes"] = {"portside-topic": {"Type": "String", "Value": "t.main"}}
     event["Records"][1]["Sns"]["MessageAttributes"] = {
         "portside-topic": {"Type": "String", "Value": "t.other"},
         "x-correlation-id": {"Type": "String", "Value": "corr-9"},
     }
     assert rec(event) is None
-    assert rec.seen() == [("t.main", {"n": 1}), ("t.other", {"n": 2})]
+    assert rec.seen() == [("t.main", {"n": 1}), (second, {"n": 2})]
+    assert rec.got[1].headers[TOPIC_HEADER] == "t.other"
     assert [m.correlation_id for m in rec.got] == ["sns-0", "corr-9"]
 
 
+def test_a_message_topic_binding_hands_back_a_message_without_a_topic() -> None:
+    rec = Recorder([subscription("sns-lambda", MESSAGE_TOPIC)])
+    with pytest.raises(DeliveryFailed, match="has none; the sender must set it"):
+        rec(sns_event([json.dumps({"n": 1})]))
+    assert rec.got == []
+
+
 def test_a_message_to_retry_raises_delivery_failed() -> None:
-    rec = Recorder([subscription("sns-lambda", "t.main")])
+    rec = Recorder([subscription("sns-lambda", "t.main", dead_letter=DLQ_ARN)])
     event = sns_event([json.dumps({"do": "ok"}), json.dumps({"do": "retry"}), json.dumps({"do": "invalid"})])
     with pytest.raises(DeliveryFailed) as raised:
         rec(event)
     text = str(raised.value)
     assert "1 of 3 SNS message(s)" in text and "sns-1" in text and "retry_later" in text
     assert len(rec.got) == 3
+    assert [m.id for m, _ in rec.dead_lettered] == ["sns-2"]
 
 
-def test_unbound_topic_is_logged_not_retried(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_rejected_message_without_a_target_is_handed_back_too() -> None:
+    rec = Recorder([subscription("sns-lambda", "t.main")])
+    event = sns_event([json.dumps({"do": "ok"}), json.dumps({"do": "retry"}), json.dumps({"do": "invalid"})])
+    expected = r"2 of 3 SNS message\(s\) must be redelivered \(ids: sns-1, sns-2\)"
+    with pytest.raises(DeliveryFailed, match=expected):
+        rec(event)
+
+
+def test_unbound_topic_is_handed_back(caplog: pytest.LogCaptureFixture) -> None:
     rec = Recorder([subscription("other-topic", "t.main")])
-    with portside_logs(caplog) as logged:
-        assert rec(sns_event([json.dumps({"n": 1})])) is None
+    with portside_logs(caplog) as logged, pytest.raises(DeliveryFailed, match="handed_back, not_found"):
+        rec(sns_event([json.dumps({"n": 1})]))
     [warning] = [fields(r) for r in logged if r.getMessage() == "(unrouted) -> not_found"]
-    assert "SNS topic 'sns-lambda' has no subscription binding" in warning["errors"][0]["message"]
+    assert warning["errors"][0]["message"] == (
+        "SNS topic 'sns-lambda' has no binding; add subscription('sns-lambda', topic) to the startup file"
+    )
 
 
 def test_malformed_sns_records() -> None:
     rec = Recorder([subscription("sns-lambda", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
     event = sns_event([json.dumps({"n": 1}), json.dumps({"n": 2})])
     event["Records"][0]["Sns"]["Message"] = {"not": "text"}
-    del event["Records"][1]["Sns"]
+    event["Records"][1]["Sns"]["MessageAttributes"] = {"a": "not an object"}
     assert rec(event) is None
     assert rec.got == []
-    assert [m.body for m, _ in rec.dead_lettered] == event["Records"]
+    assert [m.body for m, _ in rec.dead_lettered] == event["Records"]  # each raw record, whole
+    assert [m.headers[ERROR_HEADER] for m, _ in rec.dead_lettered] == [
+        "invalid: malformed_record: SNS record has no text 'Message'",
+        "invalid: malformed_record: message attribute 'a' is not an object",
+    ]
+
+
+def test_a_record_without_sns_names_no_binding_and_is_handed_back() -> None:
+    rec = Recorder([subscription("sns-lambda", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
+    event = sns_event([json.dumps({"n": 1}), json.dumps({"n": 2})])
+    del event["Records"][1]["Sns"]
+    with pytest.raises(DeliveryFailed, match="SNS record has no 'Sns' object"):
+        rec(event)
+    assert rec.seen() == [("t.main", {"n": 1})] and rec.dead_lettered == []
