@@ -116,12 +116,17 @@ class App:
         """The Message an adapter's Inbound record becomes (decoded with the App's limits)."""
         return receive(inbound, self.limits, self.deferrable)
 
-    def deliver(self, message: Message, *, dead_letter: str | None = None) -> Settlement:
+    def deliver(
+        self, message: Message, *, dead_letter: str | None = None, result: Result[Any] | None = None
+    ) -> Settlement:
         """Dispatch one queued/evented message and settle it (see settlement.py).
 
         `dead_letter` is its binding's choice (a target, DROP or HAND_BACK); None falls back to
-        the App's `dead_letter=`, then to handing the message back to the platform."""
-        return settle(message, self.dispatch(message), dead_letter or self.dead_letter_target, self.publisher)
+        the App's `dead_letter=`, then to handing the message back to the platform. `result`:
+        the message was already dispatched (kit.Batch), settle this Result."""
+        if result is None:
+            result = self.dispatch(message)
+        return settle(message, result, dead_letter or self.dead_letter_target, self.publisher)
 
     def destination(self, topic: str) -> str | None:
         """The target messages published on `topic` go to, or None."""

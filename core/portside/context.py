@@ -25,7 +25,9 @@ class Context:
 
     __slots__ = ("_declared", "_handler_topic", "message", "outbox")
 
-    def __init__(self, message: Message, declared: frozenset[str] = frozenset(), handler_topic: str = "") -> None:
+    def __init__(
+        self, message: Message, declared: frozenset[str] = frozenset(), handler_topic: str = ""
+    ) -> None:
         self.message = message
         self.outbox: list[Message] = []
         self._declared = declared

@@ -1,8 +1,8 @@
 """The typed record an adapter fills for each received message, and its decoding.
 
-Every adapter builds Messages through `App.receive(Inbound(...))` (which calls `receive` here), so every transport decodes
-bodies alike, keeps the received data for lossless dead-lettering, and turns unreadable input into
-a Message that carries its failure (it then settles like any other; nothing is lost).
+Every adapter builds Messages through `App.receive(Inbound(...))` (which calls `receive` here),
+so every transport decodes bodies alike, keeps the received data for lossless dead-lettering,
+and turns unreadable input into a Message that carries its failure (it then settles like any other; nothing is lost).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class Inbound:
     - `failure`: a Result for a record the adapter found malformed (`kit.poison` builds these);
     - `lazy`: the adapter did not look at the body, so JSON parsing may be deferred;
     - the rest are the Message's fields (see Message).
+
+    Pass everything after `data` by keyword. The parameters after `transport` can also be given
+    by position, which adapters' hot paths do (matching keywords costs more than the rest).
     """
 
     __slots__ = (
@@ -39,8 +42,7 @@ class Inbound:
         self,
         topic: str | None,
         data: bytes | str | None = None,
-        *,
-        transport: str,
+        transport: str = "direct",
         body: Any = UNSET,
         content_type: str | None = None,
         headers: Headers | Mapping[str, str] | None = None,

@@ -49,7 +49,9 @@ class Settlement:
 
     __slots__ = ("message", "reason", "result", "state")
 
-    def __init__(self, state: State, result: Result[Any], message: Message | None = None, reason: str = "") -> None:
+    def __init__(
+        self, state: State, result: Result[Any], message: Message | None = None, reason: str = ""
+    ) -> None:
         self.state = state
         self.result = result
         self.message = message

@@ -12,9 +12,9 @@ from .adapter_loading import Adapter
 from .binding_table import BindingTable
 from .bindings import (
     DROP,
-    Binding,
     HAND_BACK,
     MESSAGE_TOPIC,
+    Binding,
     DestinationBinding,
     QueueBinding,
     SubscriptionBinding,
@@ -29,7 +29,9 @@ class Plan:
 
     __slots__ = ("adapter", "bindings", "default_target", "service")
 
-    def __init__(self, service: Service, bindings: BindingTable, adapter: Adapter, default_target: str | None) -> None:
+    def __init__(
+        self, service: Service, bindings: BindingTable, adapter: Adapter, default_target: str | None
+    ) -> None:
         self.service = service
         self.bindings = bindings
         self.adapter = adapter
@@ -120,7 +122,9 @@ def _native_targets(plan: Plan, real_app: Any) -> list[str]:
             continue
         if plan.adapter.hook.portside_accepts_target(app=real_app, target=target):
             continue
-        where = f"{binding.kind.value} binding {binding.name!r}" if binding is not None else "App(dead_letter=...)"
+        where = (
+            f"{binding.kind.value} binding {binding.name!r}" if binding is not None else "App(dead_letter=...)"
+        )
         problems.append(
             f"{where} names {target!r}, a native identifier that adapter {plan.adapter.name!r} cannot "
             "use; give it a logical name (letters, digits, '.', '_', '-') that every adapter resolves "

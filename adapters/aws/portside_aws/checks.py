@@ -11,7 +11,11 @@ from portside import DROP, HAND_BACK, App
 
 SOURCES = ("sqs", "kinesis", "dynamodb", "kafka")
 STREAMS = frozenset({"kinesis", "dynamodb", "kafka"})
-_OPTIONS = {"queue": {"source", "max_body_bytes"}, "subscription": {"max_body_bytes"}, "event": {"max_body_bytes"}}
+_OPTIONS = {
+    "queue": {"source", "max_body_bytes"},
+    "subscription": {"max_body_bytes"},
+    "event": {"max_body_bytes"},
+}
 # The largest body each source can deliver (bytes); `aws={"max_body_bytes": N}` on a binding
 # declares a smaller one when the producers guarantee it.
 SOURCE_MAX_BYTES = {
@@ -34,12 +38,14 @@ def problems(app: App) -> list[str]:
         unknown = set(options) - _OPTIONS.get(kind, set())
         if unknown:
             allowed = ", ".join(sorted(_OPTIONS.get(kind, set()))) or "none"
-            found.append(f"{kind} binding {binding.name!r}: unknown aws option(s) {', '.join(sorted(unknown))}; "
-                         f"allowed: {allowed}")
+            found.append(f"{kind} binding {binding.name!r}: unknown aws option(s) "
+                         f"{', '.join(sorted(unknown))}; allowed: {allowed}")
             continue
         source = options.get("source", "sqs") if kind == "queue" else kind
         if kind == "queue" and source not in SOURCES:
-            found.append(f"queue binding {binding.name!r}: aws source {source!r} is not one of {', '.join(SOURCES)}")
+            found.append(
+                f"queue binding {binding.name!r}: aws source {source!r} is not one of {', '.join(SOURCES)}"
+            )
             continue
         dead_letter = getattr(binding, "dead_letter", None)
         if source in STREAMS and dead_letter is None and app.dead_letter_target is None:
@@ -81,15 +87,7 @@ def _positive(value: Any) -> int | None:
 
 
 def _schedule_problems(app: App) -> list[str]:
-    """Schedules EventBridge cannot express (portside_aws.schedules translates them)."""
-    try:
-        from .schedules import eventbridge_expression  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    found = []
-    for binding in app.bindings.of_kind("schedule"):
-        try:
-            eventbridge_expression(getattr(binding, "expression", ""))
-        except ValueError as exc:
-            found.append(f"schedule binding {binding.name!r}: {exc}")
-    return found
+    """Schedules EventBridge cannot express."""
+    from .schedules import schedule_problems
+
+    return schedule_problems(app)

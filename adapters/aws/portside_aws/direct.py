@@ -43,7 +43,9 @@ def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None)
     ):
         message = poison(app, "'headers' must be an object of strings", event, **meta)
     else:
-        message = app.receive(Inbound(event["topic"], body=event.get("body"), headers=headers, raw=event, **meta))
+        message = app.receive(
+            Inbound(event["topic"], body=event.get("body"), headers=headers, raw=event, **meta)
+        )
     batch = Batch(app)
     batch.add(message, message.id)
     return batch

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
@@ -290,7 +289,8 @@ def _function_home() -> tuple[str, str]:
 
 def _check_size(target: Target, message: Message, body: str, attributes: dict[str, Any]) -> None:
     size = len(body.encode()) + sum(
-        len(name) + len(value["StringValue"].encode()) + len(value["DataType"]) for name, value in attributes.items()
+        len(name) + len(value["StringValue"].encode()) + len(value["DataType"])
+        for name, value in attributes.items()
     )
     limit = TARGET_MAX_BYTES[target.service]
     if size > limit:

@@ -2,9 +2,10 @@
 
 Binding: `subscription(name, topic, dead_letter=...)` where `name` is the SNS topic name (the
 last field of `TopicArn`). A `portside-topic` message attribute is readable as a header; it picks
-the handler only on a binding whose topic is MESSAGE_TOPIC ("*"). The body is `Message` (JSON unless a `content-type` attribute says otherwise);
-message attributes become headers (binary ones stay base64); the correlation id is the
-`x-correlation-id` attribute, else the SNS `MessageId`.
+the handler only on a binding whose topic is MESSAGE_TOPIC ("*"). The body is `Message` (JSON
+unless a `content-type` attribute says otherwise); message attributes become headers (binary
+ones stay base64); the correlation id is the `x-correlation-id` attribute, else the SNS
+`MessageId`.
 
 SNS invokes asynchronously and has no partial-batch report: a message to retry or hand back
 makes the invocation raise `DeliveryFailed`, so Lambda retries it and then hands it to the

@@ -28,7 +28,17 @@ from __future__ import annotations
 from typing import Any
 
 from portside import App, Headers, Message
-from portside.kit import Batch, Inbound, Malformed, correlation, poison, positive_int, resolve_topic, unroutable_reason
+from portside.kit import (
+    UNSET,
+    Batch,
+    Inbound,
+    Malformed,
+    correlation,
+    poison,
+    positive_int,
+    resolve_topic,
+    unroutable_reason,
+)
 
 from . import eventbridge, records, s3
 
@@ -36,7 +46,9 @@ KIND = "messages"
 TRANSPORT = "aws:sqs"
 _SQS_VALUES = ("stringValue", "binaryValue")
 _SNS_VALUES = ("Value",)
-Source = tuple["str | None", Any, bool]  # queue name, its binding, whether it is ordered
+# queue name, its binding, whether it is ordered, and the binding's topic unless it dispatches
+# by each message's own topic (MESSAGE_TOPIC)
+Source = tuple["str | None", Any, bool, "str | None"]
 
 
 def matches(event: Any) -> bool:
@@ -63,7 +75,8 @@ def _source(app: App, arn: Any) -> Source:
     queue = records.arn_resource(arn)
     binding = app.bindings.queue(queue) if queue else None
     ordered = bool(queue and queue.endswith(".fifo")) or bool(binding and binding.ordered)
-    return queue, binding, ordered
+    fixed = binding.topic if binding is not None and not binding.dispatches_by_message_topic else None
+    return queue, binding, ordered, fixed
 
 
 def _read(
@@ -83,7 +96,7 @@ def _read(
         source = _source(app, arn)
         if isinstance(arn, str):
             sources[arn] = source
-    queue, binding, ordered = source
+    queue, binding, ordered, fixed_topic = source
     body = record.get("body")
     attributes = record.get("attributes")
     if not isinstance(attributes, dict):
@@ -101,23 +114,25 @@ def _read(
         message = poison(app, str(exc), record, transport=TRANSPORT, deadline=deadline, id=message_id or None)
         return message, binding, ordered, message_id, group
     trace = attributes.get("AWSTraceHeader")
-    topic = resolve_topic(binding, headers)
-    attempt = positive_int(attributes.get("ApproximateReceiveCount"))
+    topic = fixed_topic or resolve_topic(binding, headers)
+    count = attributes.get("ApproximateReceiveCount")
+    attempt = int(count) if type(count) is str and count.isdigit() and count != "0" else positive_int(count)
     envelope = '"TopicArn"' in body or '"Records"' in body or '"detail-type"' in body
+    content_type: str | None = None
+    correlation_id: str | None = message_id
+    if headers is records.EMPTY:
+        if type(trace) is str and trace:
+            correlation_id = trace
+    else:
+        content_type = headers.get_lowercase("content-type")
+        correlation_id = correlation(headers, trace, message_id)
+    # Positional on purpose: once per record (see Inbound's docstring).
     message = app.receive(Inbound(
-        topic,
-        body,
-        transport=TRANSPORT,
-        content_type=headers.get_lowercase("content-type") if headers is not records.EMPTY else None,
-        headers=headers,
-        id=message_id or None,
-        correlation_id=correlation(headers, trace, message_id),
-        attempt=attempt,
-        raw=record,
-        deadline=deadline,
-        unroutable=None if topic else unroutable_reason(
+        topic, body, TRANSPORT, UNSET, content_type, headers, message_id or None, correlation_id or None,
+        attempt, record, deadline, None, None,
+        None if topic else unroutable_reason(
             binding, f"SQS queue {queue!r}", f"add queue({queue!r}, topic) to the startup file"),
-        lazy=not envelope,
+        None, not envelope,
     ))
     if envelope and isinstance(message.body, dict):
         meta = {"transport": TRANSPORT, "deadline": deadline, "id": message_id or None, "attempt": attempt}

@@ -3,6 +3,8 @@
 An adapter imports only `portside` and `portside.kit`. What it builds on:
 
 - hooks: `hookimpl`, `Capabilities` (what it can honour, checked when an App is built);
+- bindings: the binding classes, `TransportKind`, `is_logical_name`, the schedule grammar
+  (`parse_schedule` -> `Rate` | `Cron`, `ScheduleError`);
 - reading: `Inbound` + `App.receive` (one typed record per native record), `poison`,
   `Malformed`, `resolve_topic`, `correlation`, `positive_int`, `b64decode`, `text`,
   `lazy_deadline`;
@@ -16,11 +18,27 @@ An adapter imports only `portside` and `portside.kit`. What it builds on:
 """
 
 from ..adapter_hooks import Capabilities, hookimpl
-from ..bindings import DROP, HAND_BACK, MESSAGE_TOPIC, NEUTRAL_EVENTS, OBJECT_CREATED, OBJECT_DELETED
+from ..bindings import (
+    DROP,
+    HAND_BACK,
+    MESSAGE_TOPIC,
+    NEUTRAL_EVENTS,
+    OBJECT_CREATED,
+    OBJECT_DELETED,
+    DestinationBinding,
+    EventBinding,
+    HttpBinding,
+    QueueBinding,
+    ScheduleBinding,
+    SubscriptionBinding,
+    TransportKind,
+    is_logical_name,
+)
 from ..http_flow import IDEMPOTENCY_HEADER, error_body
-from ..inbound import Inbound
+from ..inbound import UNSET, Inbound
 from ..message import CORRELATION_HEADER, TOPIC_HEADER
 from ..routing import strip_prefix
+from ..schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
 from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
 from . import cloudevents, invocation
 from .batch import Batch, Redeliver
@@ -44,6 +62,20 @@ from .records import (
 from .testing import Delivered, Outgoing, TestingKit
 
 __all__ = [
+    "DAYS",
+    "FIELDS",
+    "Cron",
+    "DestinationBinding",
+    "EventBinding",
+    "HttpBinding",
+    "QueueBinding",
+    "Rate",
+    "ScheduleBinding",
+    "ScheduleError",
+    "SubscriptionBinding",
+    "TransportKind",
+    "is_logical_name",
+    "parse_schedule",
     "CORRELATION_HEADER",
     "DELIVERY_HEADER",
     "DELIVERY_STATUS",
@@ -58,6 +90,7 @@ __all__ = [
     "OBJECT_DELETED",
     "SOURCE_HEADER",
     "TOPIC_HEADER",
+    "UNSET",
     "Batch",
     "Capabilities",
     "Delivered",

@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PortsideError
 from ..message import Message
+from ..outcomes import OUTCOMES, Delivery
 from ..settlement import Settlement, State, order_preserved
 
 if TYPE_CHECKING:
     from ..app import App
 
 _ONE_GROUP = object()
+_ACKED = frozenset(status for status, row in OUTCOMES.items() if row.delivery is Delivery.ACK)
+_ACKNOWLEDGED, _RETRIED = State.ACKNOWLEDGED, State.RETRIED
 
 
 class Redeliver(PortsideError):
@@ -34,41 +37,52 @@ class Redeliver(PortsideError):
 class Batch:
     """The Messages of one invocation, in record order, and their settlements once settled."""
 
-    __slots__ = ("_dead_letters", "_groups", "app", "messages", "ordered", "record_ids", "settlements")
+    __slots__ = ("_entries", "app", "ordered", "settlements")
 
     def __init__(self, app: App, *, ordered: bool = False) -> None:
         self.app = app
         self.ordered = ordered
-        self.messages: list[Message] = []
-        self.record_ids: list[Any] = []
         self.settlements: list[Settlement] = []
-        self._dead_letters: list[str | None] = []
-        self._groups: list[Hashable] = []
+        # (message, record id, binding's dead-letter choice, ordering group) per record:
+        # one tuple per record is cheaper than four parallel lists on this hot path.
+        self._entries: list[tuple[Message, Any, str | None, Hashable]] = []
 
     def add(
         self, message: Message, record_id: Any = "", *, binding: Any = None, group: Hashable = None
     ) -> None:
         """Add one record's Message. `record_id` is what the platform reports failures by;
         `binding` gives the dead-letter choice; `group` the ordering key (ordered batches)."""
-        self.messages.append(message)
-        self.record_ids.append(record_id)
-        self._dead_letters.append(getattr(binding, "dead_letter", None))
-        self._groups.append(_ONE_GROUP if group is None else group)
+        self._entries.append(
+            (message, record_id, getattr(binding, "dead_letter", None), _ONE_GROUP if group is None else group)
+        )
+
+    @property
+    def messages(self) -> list[Message]:
+        return [entry[0] for entry in self._entries]
+
+    @property
+    def record_ids(self) -> list[Any]:
+        return [entry[1] for entry in self._entries]
 
     def __len__(self) -> int:
-        return len(self.messages)
+        return len(self._entries)
 
     def settle(self) -> list[Settlement]:
         """Dispatch every message (in order) and settle each one; returns the settlements."""
         settlements = self.settlements
-        deliver = self.app.deliver
+        app = self.app
+        dispatch, deliver = app.dispatch, app.deliver
         blocked: set[Hashable] = set()
         ordered = self.ordered
-        for message, dead_letter, group in zip(self.messages, self._dead_letters, self._groups, strict=True):
+        for message, _, dead_letter, group in self._entries:
             if ordered and group in blocked:
-                settlements.append(Settlement(State.RETRIED, order_preserved(), message, "order preserved"))
+                settlements.append(Settlement(_RETRIED, order_preserved(), message, "order preserved"))
                 continue
-            settlement = deliver(message, dead_letter=dead_letter)
+            result = dispatch(message)
+            if result.status in _ACKED:  # the common case, without a second call
+                settlements.append(Settlement(_ACKNOWLEDGED, result, message))
+                continue
+            settlement = deliver(message, dead_letter=dead_letter, result=result)
             settlements.append(settlement)
             if ordered and settlement.redeliver:
                 blocked.add(group)
@@ -80,7 +94,7 @@ class Batch:
         A message to redeliver whose record has no id cannot be named, and naming nothing would
         lose it, so this raises Redeliver and the whole batch is redelivered instead."""
         ids = []
-        for settlement, record_id in zip(self.settlements, self.record_ids, strict=True):
+        for settlement, (_, record_id, _, _) in zip(self.settlements, self._entries, strict=True):
             if settlement.redeliver:
                 if record_id in (None, ""):
                     raise Redeliver(

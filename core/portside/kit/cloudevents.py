@@ -29,7 +29,9 @@ SPECVERSION = "1.0"
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
 REQUIRED = ("id", "source", "specversion", "type")
-_CONTEXT = frozenset({"id", "source", "specversion", "type", "subject", "time", "datacontenttype", "dataschema"})
+_CONTEXT = frozenset(
+    {"id", "source", "specversion", "type", "subject", "time", "datacontenttype", "dataschema"}
+)
 
 
 class CloudEventError(ValueError):
@@ -40,7 +42,9 @@ class CloudEvent:
     """One event: the context attributes, the extensions and the data (parsed JSON when the
     content type is JSON and it parses, else bytes or text as received)."""
 
-    __slots__ = ("data", "datacontenttype", "extensions", "id", "source", "specversion", "subject", "time", "type")
+    __slots__ = (
+        "data", "datacontenttype", "extensions", "id", "source", "specversion", "subject", "time", "type"
+    )
 
     def __init__(
         self,
@@ -176,7 +180,8 @@ def to_structured(message: Message, source: str) -> dict[str, Any]:
             content_type = content_type or "text/plain"
     event = CloudEvent(
         message.topic or "portside.message", source, body, id=message.id,
-        datacontenttype=content_type or ("application/octet-stream" if isinstance(body, bytes) else "application/json"),
+        datacontenttype=content_type
+        or ("application/octet-stream" if isinstance(body, bytes) else "application/json"),
         extensions=extensions,
     )
     return to_dict(event)
