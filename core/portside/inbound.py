@@ -2,7 +2,8 @@
 
 Every adapter builds Messages through `App.receive(Inbound(...))` (which calls `receive` here),
 so every transport decodes bodies alike, keeps the received data for lossless dead-lettering,
-and turns unreadable input into a Message that carries its failure (it then settles like any other; nothing is lost).
+and turns unreadable input into a Message that carries its failure (it then settles like any
+other; nothing is lost).
 """
 
 from __future__ import annotations
