@@ -2,7 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from portside import OUTCOMES, Delivery, Error, Result, Status, outcome
+from portside import (
+    OUTCOMES,
+    App,
+    Delivery,
+    Error,
+    InMemoryPublisher,
+    Message,
+    Result,
+    Service,
+    State,
+    Status,
+    outcome,
+)
 
 
 def test_every_status_has_an_outcome() -> None:
@@ -39,3 +51,24 @@ def test_constructors_build_structured_errors() -> None:
     assert Result.created({"id": 1}).is_success
     assert not Result.conflict().is_success
     assert Result.not_found("gone").errors[0].to_dict() == {"code": "not_found", "message": "gone"}
+
+
+@pytest.mark.parametrize("status", list(Status), ids=lambda s: s.value)
+def test_every_status_settles_as_its_delivery_says(status: Status) -> None:
+    """The outcome table's delivery decides the settlement; where poison goes decides the rest."""
+    svc = Service("s")
+
+    @svc.handler("t")
+    def handler(message: Message) -> Result[None]:
+        failed = not Result(status).is_success
+        return Result(status, None, (Error(status.value, "as asked"),) if failed else ())
+
+    app = App(svc, adapter="local", publisher=InMemoryPublisher())
+    kept, handed = app.deliver(Message("t"), dead_letter="dlq"), app.deliver(Message("t"))
+    expected = {
+        Delivery.ACK: (State.ACKNOWLEDGED, State.ACKNOWLEDGED),
+        Delivery.RETRY: (State.RETRIED, State.RETRIED),
+        Delivery.DEAD_LETTER: (State.DEAD_LETTERED, State.HANDED_BACK),
+    }[outcome(status).delivery]
+    assert (kept.state, handed.state) == expected
+    assert kept.result.status is handed.result.status is status
