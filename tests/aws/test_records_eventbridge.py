@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from portside import event, schedule
+from portside import DROP, OBJECT_CREATED, OBJECT_DELETED, event, schedule
 from portside_aws.errors import DeliveryFailed
 from tests import samples
-from tests.aws.records_kit import Event, Recorder, fields, load, portside_logs
+from tests.aws.records_kit import DLQ_ARN, Event, Recorder, fields, load, portside_logs
 
 S3_VIA_EVENTBRIDGE = {
     "s3EventBridgeNotificationObjectCreatedEvent.json": "Object Created",
@@ -89,21 +89,36 @@ def test_scheduled_event_by_rule_name(rule_arn: str) -> None:
     assert got.body == {"time": "2017-12-22T18:43:48Z", "rule": "nightly-report"}
 
 
-def test_scheduled_event_of_an_unbound_rule_is_unroutable(caplog: pytest.LogCaptureFixture) -> None:
+def test_scheduled_event_of_an_unbound_rule_is_handed_back(caplog: pytest.LogCaptureFixture) -> None:
     rec = Recorder([schedule("nightly-report", "t.main", "0 2 * * *")])
-    with portside_logs(caplog) as logged:
-        assert rec(scheduled("arn:aws:events:us-west-1:123456789012:rule/hourly")) is None
+    with portside_logs(caplog) as logged, pytest.raises(DeliveryFailed, match="1 of 1 EventBridge"):
+        rec(scheduled("arn:aws:events:us-west-1:123456789012:rule/hourly"))
     assert rec.got == []
     [warning] = [fields(r) for r in logged if r.getMessage() == "(unrouted) -> not_found"]
     assert "no schedule binding for EventBridge rule 'hourly'" in warning["errors"][0]["message"]
 
 
-def test_unbound_event_is_acknowledged_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_scheduled_event_falls_back_to_an_event_binding_on_its_detail_type() -> None:
+    rec = Recorder([event("Scheduled Event", "t.main")])
+    assert rec(scheduled("arn:aws:events:us-west-1:123456789012:rule/hourly")) is None
+    assert rec.seen() == [("t.main", {"time": "2017-12-22T18:43:48Z", "rule": "hourly"})]
+
+
+def test_unbound_event_is_handed_back_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     rec = Recorder([event("Object Created", "t.main")])
-    with portside_logs(caplog) as logged:
-        assert rec(load("aws/aws-lambda-go/codepipeline-execution-state-change-event.json")) is None
-    [parked] = [fields(r) for r in logged if "poison message acknowledged" in r.getMessage()]
-    assert "CodePipeline Pipeline Execution State Change" in parked["reason"]
+    with portside_logs(caplog) as logged, pytest.raises(DeliveryFailed) as raised:
+        rec(load("aws/aws-lambda-go/codepipeline-execution-state-change-event.json"))
+    assert "handed_back, not_found" in str(raised.value)
+    [warning] = [fields(r) for r in logged if r.getMessage() == "(unrouted) -> not_found"]
+    assert "CodePipeline Pipeline Execution State Change" in warning["errors"][0]["message"]
+
+
+def test_unbound_event_goes_to_the_apps_dead_letter_target() -> None:
+    rec = Recorder([event("Object Created", "t.main")], dead_letter=DLQ_ARN)
+    sample = load("aws/aws-lambda-go/codepipeline-execution-state-change-event.json")
+    assert rec(sample) is None
+    [(parked, target)] = rec.dead_lettered
+    assert target == DLQ_ARN and parked.body == sample["detail"] and parked.id == sample["id"]
 
 
 def test_retry_raises_delivery_failed_and_poison_is_dead_lettered() -> None:
@@ -116,3 +131,52 @@ def test_retry_raises_delivery_failed_and_poison_is_dead_lettered() -> None:
     assert rec(failing) is None
     [(parked, target)] = rec.dead_lettered
     assert target == "arn:aws:sqs:eu-west-1:123456789012:dlq" and parked.body == {"do": "invalid"}
+
+
+def test_rejected_event_without_a_target_raises_and_with_drop_is_acknowledged() -> None:
+    rejected = load("aws/powertools/eventBridgeEvent.json")
+    rejected.update({"detail-type": "Order Placed", "detail": {"do": "invalid"}})
+    with pytest.raises(DeliveryFailed, match="handed_back, invalid"):
+        Recorder([event("Order *", "t.main")])(rejected)
+    dropping = Recorder([event("Order *", "t.main", dead_letter=DROP)])
+    assert dropping(rejected) is None
+    assert len(dropping.got) == 1 and dropping.dead_lettered == []
+
+
+NEUTRAL_VIA_EVENTBRIDGE = {
+    "s3EventBridgeNotificationObjectCreatedEvent.json": ("t.created", "Object Created"),
+    "s3EventBridgeNotificationObjectDeletedEvent.json": ("t.deleted", "Object Deleted"),
+    "s3EventBridgeNotificationObjectExpiredEvent.json": ("t.deleted", "Object Deleted"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEUTRAL_VIA_EVENTBRIDGE))
+def test_neutral_object_events_bind_s3_events_from_eventbridge(name: str) -> None:
+    """OBJECT_CREATED / OBJECT_DELETED give the same body an S3 notification gives."""
+    rec = Recorder([event(OBJECT_CREATED, "t.created"), event(OBJECT_DELETED, "t.deleted")],
+                   topics=("t.created", "t.deleted"))
+    sample = load("aws/powertools/" + name)
+    assert rec(sample) is None
+    [got] = rec.got
+    topic, detail_type = NEUTRAL_VIA_EVENTBRIDGE[name]
+    obj = sample["detail"]["object"]
+    assert got.topic == topic
+    expected = {
+        "bucket": "example-bucket",
+        "key": "IMG_m7fzo3.jpg",
+        "size": obj.get("size"),
+        "etag": obj.get("etag"),
+        "sequencer": obj.get("sequencer"),
+        "eventName": detail_type,
+        "eventTime": sample["time"],
+    }
+    if "version-id" in obj:
+        expected["versionId"] = obj["version-id"]
+    assert got.body == expected
+    assert got.headers["event-source"] == "aws.s3"
+
+
+def test_restore_completed_is_not_a_neutral_object_event() -> None:
+    rec = Recorder([event(OBJECT_CREATED, "t.main"), event(OBJECT_DELETED, "t.main")])
+    with pytest.raises(DeliveryFailed, match="Object Restore Completed"):
+        rec(load("aws/powertools/s3EventBridgeNotificationObjectRestoreCompletedEvent.json"))

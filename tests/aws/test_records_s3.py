@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from portside import App, InMemoryPublisher, Service, event
-from portside.app import ERROR_HEADER
+from portside import OBJECT_CREATED, OBJECT_DELETED, App, InMemoryPublisher, Service, event
+from portside.settlement import ERROR_HEADER
 from portside_aws.errors import DeliveryFailed
-from tests.aws.records_kit import Recorder, load
+from tests.aws.records_kit import DLQ_ARN, Recorder, load
 
 # sample -> (eventName, decoded key, versionId if any)
 SAMPLES: dict[str, tuple[str, str, str | None]] = {
@@ -109,19 +109,71 @@ def test_prefixed_pattern_matches_unprefixed_name() -> None:
 
 
 def test_unbound_event_name_and_malformed_record_are_dead_lettered() -> None:
-    rec = Recorder([event("ObjectCreated:*", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
+    """A malformed record of a bound event name goes to its binding's target; an event name no
+    binding matches has no binding, so the App's dead-letter target keeps it."""
+    app_dlq = "arn:aws:sqs:us-east-1:123456789012:app-dlq"
+    rec = Recorder([event("ObjectCreated:*", "t.main", dead_letter=DLQ_ARN)], dead_letter=app_dlq)
     created, removed = load("aws/powertools/s3Event.json"), load("aws/powertools/s3EventDeleteObject.json")
     broken = load("aws/powertools/s3Event.json")["Records"][0]
     broken["s3"]["object"] = {"size": 5}
     assert rec({"Records": [created["Records"][0], removed["Records"][0], broken]}) is None
     assert [m.body["eventName"] for m in rec.got] == ["ObjectCreated:Put"]
-    (unbound, _), (malformed, _) = rec.dead_lettered
+    (unbound, unbound_target), (malformed, malformed_target) = rec.dead_lettered
+    assert (unbound_target, malformed_target) == (app_dlq, DLQ_ARN)
     assert unbound.body["eventName"] == "ObjectRemoved:Delete"
     assert unbound.headers[ERROR_HEADER].startswith(
-        "not_found: no event binding matches S3 event 'ObjectRemoved"
+        "not_found: unroutable: no event binding matches S3 event 'ObjectRemoved"
     )
     assert malformed.body == broken
-    assert malformed.headers[ERROR_HEADER] == "invalid: S3 record has no object key"
+    assert malformed.headers[ERROR_HEADER] == "invalid: malformed_record: S3 record has no object key"
+
+
+def test_without_a_target_unbound_and_malformed_records_fail_the_invocation() -> None:
+    """S3 invokes asynchronously: raising makes Lambda retry, then use its on-failure destination."""
+    rec = Recorder([event("ObjectCreated:*", "t.main")])
+    removed = load("aws/powertools/s3EventDeleteObject.json")
+    with pytest.raises(DeliveryFailed, match=r"1 of 1 S3 message.*handed_back, not_found"):
+        rec(removed)
+    broken = load("aws/powertools/s3Event.json")
+    del broken["Records"][0]["s3"]["bucket"]
+    with pytest.raises(DeliveryFailed, match=r"handed_back, invalid.*S3 record has no bucket name"):
+        rec(broken)
+    assert rec.got == []
+
+
+@pytest.mark.parametrize(
+    ("name", "neutral", "event_name"),
+    [
+        ("aws/powertools/s3Event.json", OBJECT_CREATED, "ObjectCreated:Put"),
+        ("aws/aws-lambda-go/s3-event.json", OBJECT_CREATED, "ObjectCreated:Put"),
+        ("aws/powertools/s3EventDeleteObject.json", OBJECT_DELETED, "ObjectRemoved:Delete"),
+    ],
+)
+def test_neutral_object_events_bind_s3_notifications(name: str, neutral: str, event_name: str) -> None:
+    rec = Recorder([event(OBJECT_CREATED, "t.created"), event(OBJECT_DELETED, "t.deleted")],
+                   topics=("t.created", "t.deleted"))
+    sample = load(name)
+    assert rec(sample) is None
+    [got] = rec.got
+    obj = sample["Records"][0]["s3"]["object"]
+    assert got.topic == ("t.created" if neutral == OBJECT_CREATED else "t.deleted")
+    bucket = sample["Records"][0]["s3"]["bucket"]["name"]
+    assert (got.body["bucket"], got.body["eventName"]) == (bucket, event_name)
+    assert got.body["etag"] == obj.get("eTag") and got.body["size"] == obj.get("size")
+
+
+def test_a_platform_pattern_wins_over_the_neutral_name() -> None:
+    rec = Recorder([event(OBJECT_CREATED, "t.created"), event("ObjectCreated:Put", "t.put")],
+                   topics=("t.created", "t.put"))
+    rec(load("aws/powertools/s3Event.json"))
+    assert [m.topic for m in rec.got] == ["t.put"]
+
+
+def test_events_the_neutral_names_do_not_cover_stay_unbound() -> None:
+    rec = Recorder([event(OBJECT_CREATED, "t.main"), event(OBJECT_DELETED, "t.main")])
+    with pytest.raises(DeliveryFailed, match="s3:ObjectRestore:Completed"):
+        rec(load("aws/aws-lambda-go/s3-restore-event.json"))
+    assert rec.got == []
 
 
 def test_a_failing_handler_makes_the_invocation_raise() -> None:
