@@ -98,6 +98,24 @@ class Handler:
             return not _is_strict(body_type.__pydantic_core_schema__)
         return body_type in (None, Any, object)
 
+    def model_fields(self) -> frozenset[str] | None:
+        """The input names of the body's pydantic model (fields and string aliases) when it
+        ignores unknown names (pydantic's default), else None (every name may matter)."""
+        body_type = self.body_type
+        if not (isinstance(body_type, type) and issubclass(body_type, BaseModel)):
+            return None
+        if body_type.model_config.get("extra", "ignore") != "ignore":
+            return None
+        names: set[str] = set()
+        for name, field in body_type.model_fields.items():
+            names.add(name)
+            for alias in (field.alias, field.validation_alias):
+                if isinstance(alias, str):
+                    names.add(alias)
+                elif alias is not None:  # AliasPath / AliasChoices: cannot tell cheaply
+                    return None
+        return frozenset(names)
+
     def bind(self, flush: Flush, crashed: Callable[[Message, Exception], Result[Any]]) -> Invoke:
         """The per-message callable, specialised for this signature.
 
@@ -123,6 +141,9 @@ class Handler:
 
         validate, validate_json = self._validators()
         plan = self.plan
+        # Imported when an App is built, not with this module (kit imports the core): the running
+        # handler's Context is kit.invocation.current() while it runs, per thread or task.
+        from .kit.invocation import bind_current, unbind_current
 
         def body_of(message: Message) -> Any:
             raw = message._body
@@ -156,10 +177,13 @@ class Handler:
                 except BodyError as exc:
                     return exc.result
                 context = Context(message, declared, topic)
+                token = bind_current(context)
                 try:
                     result = to_result(fn(body, context))
                 except Exception as exc:
                     return crashed(message, exc)
+                finally:
+                    unbind_current(token)
                 return finish(context, result) if context.outbox else result
 
         else:
@@ -180,10 +204,14 @@ class Handler:
                     else:
                         context = Context(message, declared, topic)
                         args.append(context)
+                token = bind_current(context) if context is not None else None
                 try:
                     result = to_result(fn(*args))
                 except Exception as exc:
                     return crashed(message, exc)
+                finally:
+                    if token is not None:
+                        unbind_current(token)
                 return finish(context, result) if context is not None else result
 
         return invoke
