@@ -54,12 +54,14 @@ def to_answer(batch: Batch) -> dict[str, Any]:
 
 def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
-    stream = record.get("dynamodb") if isinstance(record, dict) else None
-    if not isinstance(record, dict) or not isinstance(stream, dict):
+    if not isinstance(record, dict):
         return poison(app, "DynamoDB record has no 'dynamodb' object", record, **meta), None
     meta["id"] = text(record.get("eventID"))
     table = records.typed_resource(record.get("eventSourceARN"), "table")
     binding = app.bindings.queue(table) if table else None
+    stream = record.get("dynamodb")
+    if not isinstance(stream, dict):  # still its table's: the binding's dead-letter choice applies
+        return poison(app, "DynamoDB record has no 'dynamodb' object", record, **meta), binding
     try:
         body = {
             "eventName": record.get("eventName"),

@@ -46,7 +46,7 @@ def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None)
     for key, items in partitions.items():
         if key is None or not isinstance(items, list):
             reason = "Kafka 'records' is not an object" if key is None else f"records[{key!r}] is not a list"
-            batch.add(poison(app, reason, items, **meta), None, group=key)
+            batch.add(poison(app, reason, items, **meta), None, binding=_binding(app, key), group=key)
             continue
         for item in items:
             message, binding, offset = _read(app, key, item, meta)
@@ -61,10 +61,10 @@ def to_answer(batch: Batch) -> dict[str, Any]:
 
 def _read(app: App, key: str, item: Any, meta: dict[str, Any]) -> tuple[Message, Any, int | None]:
     if not isinstance(item, dict):
-        return poison(app, f"Kafka record in {key!r} is not an object", item, **meta), None, None
+        return poison(app, f"Kafka record in {key!r} is not an object", item, **meta), _binding(app, key), None
     offset = item.get("offset")
     offset = offset if isinstance(offset, int) and not isinstance(offset, bool) else None
-    name = text(item.get("topic")) or (key.rsplit("-", 1)[0] if "-" in key else None)
+    name = text(item.get("topic")) or _topic_of(key)
     binding = app.bindings.queue(name) if name else None
     meta = {**meta, "id": f"{key}@{offset}" if offset is not None else None}
     try:
@@ -87,6 +87,17 @@ def _read(app: App, key: str, item: Any, meta: dict[str, Any]) -> tuple[Message,
         **meta,
     ))
     return message, binding, offset
+
+
+def _topic_of(key: Any) -> str | None:
+    """The Kafka topic of a "<topic>-<partition>" key of `records`."""
+    return (key.rsplit("-", 1)[0] or None) if isinstance(key, str) and "-" in key else None
+
+
+def _binding(app: App, key: Any) -> Any:
+    """The binding of a partition's records, so even unreadable ones get its dead-letter choice."""
+    name = _topic_of(key)
+    return app.bindings.queue(name) if name else None
 
 
 def _value(value: Any) -> bytes | None:

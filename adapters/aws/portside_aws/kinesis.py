@@ -48,12 +48,14 @@ def to_answer(batch: Batch) -> dict[str, Any]:
 
 def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
-    kinesis = record.get("kinesis") if isinstance(record, dict) else None
-    if not isinstance(record, dict) or not isinstance(kinesis, dict):
+    if not isinstance(record, dict):
         return poison(app, "Kinesis record has no 'kinesis' object", record, **meta), None
     meta["id"] = text(record.get("eventID"))
     stream = records.typed_resource(record.get("eventSourceARN"), "stream")
     binding = app.bindings.queue(stream) if stream else None
+    kinesis = record.get("kinesis")
+    if not isinstance(kinesis, dict):  # still its stream's: the binding's dead-letter choice applies
+        return poison(app, "Kinesis record has no 'kinesis' object", record, **meta), binding
     try:
         data = _data(kinesis.get("data"))
     except Malformed as exc:
