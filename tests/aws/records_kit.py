@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from portside import App, InMemoryPublisher, Message, Result, Service
+from portside import App, InMemoryPublisher, Message, Result, Service, queue
 from portside.bindings import Binding
 from portside.logs import LOGGER_NAME, get_logger
 from tests import samples
@@ -23,6 +23,14 @@ Event = dict[str, Any]
 OUTCOMES = ("ok", "invalid", "not_found", "error", "retry", "raise")
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:123456789012:dlq"  # a dead-letter target the AWS adapter accepts
+
+
+def stream(
+    name: str, source: str, dead_letter: str = DLQ_ARN, topic: str = "t.main", **options: Any
+) -> Binding:
+    """A queue binding on a Kinesis stream, DynamoDB table or Kafka topic: it declares its source
+    and, since a handed-back record blocks its shard, what becomes of poison."""
+    return queue(name, topic, dead_letter=dead_letter, aws={"source": source, **options})
 
 
 class Recorder:
