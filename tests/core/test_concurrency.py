@@ -31,7 +31,7 @@ class Job(BaseModel):
     n: int
 
 
-def concurrent_app(barrier: threading.Barrier) -> App:
+def concurrent_app(barrier: threading.Barrier, adapter: str = "local") -> App:
     svc = Service("concurrent")
 
     @svc.handler("work", publishes=["done"])
@@ -46,9 +46,10 @@ def concurrent_app(barrier: threading.Barrier) -> App:
             "remaining": ctx.remaining_seconds(),
             "current_is_mine": seen_current is ctx and kit.invocation.current() is ctx,
             "outbox": [m.body["n"] for m in ctx.outbox],
+            "native": getattr(kit.invocation.native_context(), "aws_request_id", None),
         }
 
-    return App(svc, [http("POST /work", "work"), destination("done", "done-events")], adapter="local",
+    return App(svc, [http("POST /work", "work"), destination("done", "done-events")], adapter=adapter,
                publisher=InMemoryPublisher())
 
 
@@ -117,3 +118,58 @@ def test_current_context_in_async_handlers_and_after_failures() -> None:
     assert app.dispatch(Message("a", {"n": -1})).status is Status.ERROR
     assert seen == [True, True]
     assert kit.invocation.current() is None
+
+
+class LambdaContext:
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:concurrent"
+    function_name = "concurrent"
+
+    def __init__(self, n: int) -> None:
+        self.aws_request_id = f"request-{n}"
+        self.deadline = time.monotonic() + 100 + n
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.deadline - time.monotonic()) * 1000)
+
+
+def apigw_v2_post(path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    return {
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+        "headers": {"content-type": "application/json", **headers},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1",
+                     "userAgent": "pytest"},
+            "requestId": f"req-{headers.get('x-correlation-id')}", "routeKey": "$default", "stage": "$default",
+            "time": "02/Dec/2026:11:30:46 +0000", "timeEpoch": 1796211046000,
+        },
+        "body": json.dumps(body), "isBase64Encoded": False,
+    }
+
+
+def test_concurrent_lambda_invocations_keep_their_own_state() -> None:
+    """The same through the AWS adapter's real entry point, each with its own Lambda context."""
+    barrier = threading.Barrier(THREADS)
+    app = concurrent_app(barrier, adapter="aws")
+
+    def invoke(n: int) -> dict[str, Any]:
+        event = apigw_v2_post("/work", {"n": n}, {"x-correlation-id": f"corr-{n}"})
+        answer = app.entry_point(event, LambdaContext(n))
+        assert answer["statusCode"] == 200, answer
+        body: dict[str, Any] = json.loads(answer["body"])
+        return body
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        answers = list(pool.map(invoke, range(THREADS)))
+
+    for n, answer in enumerate(answers):
+        assert answer["n"] == n and answer["correlation_id"] == f"corr-{n}"
+        assert 100 + n - 30 < answer["remaining"] <= 100 + n
+        assert answer["outbox"] == [n] and answer["current_is_mine"] is True
+        assert answer["native"] == f"request-{n}"
+    publisher = app.publisher
+    assert isinstance(publisher, InMemoryPublisher)
+    assert sorted((m.body["n"], m.correlation_id) for m in publisher.messages) == [
+        (n, f"corr-{n}") for n in range(THREADS)
+    ]
+    assert kit.invocation.native_context() is None and kit.invocation.current() is None
