@@ -6,11 +6,21 @@ from typing import Any
 
 import pytest
 
-from portside import queue
-from portside.app import ERROR_HEADER
+from portside import DROP, HAND_BACK
+from portside.kit import Malformed
+from portside.settlement import ERROR_HEADER
 from portside_aws.dynamodb import unmarshal
-from portside_aws.records import Malformed
-from tests.aws.records_kit import Event, Recorder, dynamodb_batch, failures, fields, load, portside_logs
+from tests.aws.records_kit import (
+    DLQ_ARN,
+    Event,
+    Recorder,
+    dynamodb_batch,
+    failures,
+    fields,
+    load,
+    portside_logs,
+    stream,
+)
 
 TABLE_ARN = "arn:aws:dynamodb:us-west-2:123456789012:table/Messages/stream/2023-09-06T10:45:55.123"
 
@@ -22,7 +32,7 @@ def with_arn(event: Event, arn: str = TABLE_ARN) -> Event:
 
 
 def test_aws_lambda_go_sample_every_attribute_type() -> None:
-    rec = Recorder([queue("Example-Table", "t.main")])
+    rec = Recorder([stream("Example-Table", "dynamodb")])
     sample = load("aws/aws-lambda-go/dynamodb-event.json")
     assert failures(rec(sample)) == []
     first, second = rec.got
@@ -58,7 +68,7 @@ def test_aws_lambda_go_sample_every_attribute_type() -> None:
 
 
 def test_powertools_sample_with_a_real_stream_arn() -> None:
-    rec = Recorder([queue("Messages", "t.main")])
+    rec = Recorder([stream("Messages", "dynamodb")])
     assert failures(rec(with_arn(load("aws/powertools/dynamoStreamEvent.json")))) == []
     assert [m.body for m in rec.got] == [
         {
@@ -82,18 +92,20 @@ def test_powertools_sample_with_a_real_stream_arn() -> None:
     "name", ["aws/powertools/dynamoStreamEvent.json", "aws/aws-lambda-go/dynamodb-time-window-event.json"]
 )
 def test_samples_with_placeholder_arns_are_unroutable(name: str, caplog: pytest.LogCaptureFixture) -> None:
-    # Their eventSourceARN is "eventsource_arn" / "source_arn" / "stream-ARN": no table name.
-    rec = Recorder([queue("Messages", "t.main")])
+    # Their eventSourceARN is "eventsource_arn" / "source_arn" / "stream-ARN": no table name, so
+    # no binding: handed back, the first and every later record (a shard is ordered).
+    rec = Recorder([stream("Messages", "dynamodb")])
     with portside_logs(caplog) as logged:
-        assert failures(rec(load(name))) == []
+        reported = failures(rec(load(name)))
+    assert reported == [r["dynamodb"]["SequenceNumber"] for r in load(name)["Records"]]
     assert rec.got == []
     unrouted = [fields(r) for r in logged if r.getMessage() == "(unrouted) -> not_found"]
-    assert len(unrouted) == len(load(name)["Records"])
+    assert len(unrouted) == 1  # the later records were never dispatched
     assert "is not a DynamoDB stream ARN" in unrouted[0]["errors"][0]["message"]
 
 
 def test_time_window_sample_remove_event() -> None:
-    rec = Recorder([queue("Messages", "t.main")])
+    rec = Recorder([stream("Messages", "dynamodb")])
     rec(with_arn(load("aws/aws-lambda-go/dynamodb-time-window-event.json")))
     assert [m.body["eventName"] for m in rec.got] == ["INSERT", "MODIFY", "REMOVE"]
     assert rec.got[2].body["new_image"] is None
@@ -101,22 +113,36 @@ def test_time_window_sample_remove_event() -> None:
 
 
 def test_ordered_failures_name_the_first_retry_and_the_rest() -> None:
-    rec = Recorder([queue("Example-Table", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
+    rec = Recorder([stream("Example-Table", "dynamodb")])
     response = rec(dynamodb_batch(["ok", "not_found", "error", "ok", "ok"]))
     assert failures(response) == ["140540002", "140540003", "140540004"]
     assert [m.body["new_image"]["do"] for m in rec.got] == ["ok", "not_found", "error"]
+    [(parked, _)] = rec.dead_lettered
+    assert parked.body["new_image"] == {"do": "not_found"}  # the record's own JSON, unmarshalled once
+
+
+@pytest.mark.parametrize(("choice", "reported", "dispatched"), [
+    (DROP, ["140540002"], 3),
+    (HAND_BACK, ["140540001", "140540002"], 2),
+])
+def test_drop_and_hand_back_on_a_table(choice: str, reported: list[str], dispatched: int) -> None:
+    rec = Recorder([stream("Example-Table", "dynamodb", choice)])
+    assert failures(rec(dynamodb_batch(["ok", "invalid", "retry"]))) == reported
+    assert len(rec.got) == dispatched and rec.dead_lettered == []
 
 
 def test_invalid_typed_values_make_the_record_poison() -> None:
-    rec = Recorder([queue("Example-Table", "t.main", dead_letter="arn:aws:sqs:us-east-1:123456789012:dlq")])
-    event = dynamodb_batch(["ok", "ok", "ok"])
+    rec = Recorder([stream("Example-Table", "dynamodb")])
+    event = dynamodb_batch(["ok", "ok", "ok", "ok"])
     event["Records"][0]["dynamodb"]["NewImage"]["blob"] = {"B": "***"}
     event["Records"][1]["dynamodb"]["Keys"] = {"id": {"N": "twelve"}}
+    del event["Records"][2]["dynamodb"]
     assert failures(rec(event)) == []
     assert len(rec.got) == 1
-    assert [m.headers[ERROR_HEADER] for m, _ in rec.dead_lettered] == [
-        "invalid: NewImage.blob: binary value is not base64",
-        "invalid: Keys.id: 'twelve' is not a DynamoDB number",
+    assert [(m.headers[ERROR_HEADER], target) for m, target in rec.dead_lettered] == [
+        ("invalid: malformed_record: NewImage.blob: binary value is not base64", DLQ_ARN),
+        ("invalid: malformed_record: Keys.id: 'twelve' is not a DynamoDB number", DLQ_ARN),
+        ("invalid: malformed_record: DynamoDB record has no 'dynamodb' object", DLQ_ARN),
     ]
     assert rec.dead_lettered[0][0].body == event["Records"][0]
 
