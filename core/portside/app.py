@@ -149,7 +149,9 @@ class App:
 
     def http_message(self, request: HttpRequest) -> Message:
         """The Message an HTTP request becomes (see http_flow.http_message for the body rule)."""
-        return http_message(request, self.router, self.base_paths, self.limits, self.deferrable)
+        return http_message(
+            request, self.router, self.base_paths, self.limits, self.deferrable, self._dispatcher.body_fields
+        )
 
     def render_http(self, result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:
         """Result -> status code (outcome table), JSON body, headers."""

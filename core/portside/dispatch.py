@@ -45,6 +45,12 @@ class Dispatcher:
             for topic, handler in service.handlers.items()
             if handler.defers_json and not handler.middleware and not outer
         )
+        # The names each deferrable handler's model reads, where it ignores all others.
+        self.body_fields: dict[str, frozenset[str]] = {
+            topic: fields
+            for topic in self.deferrable
+            if (fields := service.handlers[topic].model_fields()) is not None
+        }
 
     def dispatch(self, message: Message) -> Result[Any]:
         try:

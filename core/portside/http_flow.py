@@ -7,7 +7,7 @@ segment once, so `%2F` stays inside its segment and can be part of a path parame
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .codec import BodyError, Limits, decode_body, encode_json
@@ -20,10 +20,16 @@ from .routing import Router, strip_prefix
 
 IDEMPOTENCY_HEADER = "idempotency-key"  # when present, it becomes the message id
 _HTTP_STATUS = {status: row.http_status for status, row in OUTCOMES.items()}
+_NO_FIELDS: Mapping[str, frozenset[str]] = {}
 
 
 def http_message(
-    request: HttpRequest, router: Router, base_paths: Sequence[str], limits: Limits, deferrable: frozenset[str]
+    request: HttpRequest,
+    router: Router,
+    base_paths: Sequence[str],
+    limits: Limits,
+    deferrable: frozenset[str],
+    body_fields: Mapping[str, frozenset[str]] = _NO_FIELDS,
 ) -> Message:
     """Route and decode an HTTP request into the Message its handler will get.
 
@@ -31,6 +37,9 @@ def http_message(
     object built from the query parameters, then the body's fields, then the path parameters,
     later ones winning (repeated query keys give lists). Any other body (a list, text) is
     passed as is; path parameters are always on `Message.params` too.
+
+    `body_fields[topic]`, when known, are the only names the handler's model reads (it ignores
+    others): a query naming none of them is left unparsed, with the same outcome.
     """
     path = request.path
     for prefix in base_paths:
@@ -46,8 +55,11 @@ def http_message(
         failure = route_failure(request.method, path, allowed)
     else:
         topic = route.topic
-        query = request.query
-        merge = bool(query or params)  # the body rule needs the parsed object to merge into
+        with_query = request.has_query
+        if with_query:
+            fields = body_fields.get(topic)
+            with_query = fields is None or not fields.isdisjoint(request.query_names())
+        merge = with_query or bool(params)  # the body rule needs the parsed object to merge into
         try:
             body = decode_body(
                 request.body,
@@ -61,8 +73,8 @@ def http_message(
             if body is None or type(body) is dict:
                 if merge:
                     merged: dict[str, Any] = {
-                        k: v[0] if len(v) == 1 else list(v) for k, v in query.items()
-                    }
+                        k: v[0] if len(v) == 1 else list(v) for k, v in request.query.items()
+                    } if with_query else {}
                     if body:
                         merged.update(body)
                     merged.update(params)

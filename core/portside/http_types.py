@@ -13,19 +13,24 @@ _NO_QUERY: Mapping[str, list[str]] = {}
 class HttpRequest:
     """An HTTP request as every adapter delivers it to `App.handle_http`.
 
-    `path` is decoded (no %xx escapes); `body` is the raw, already base64-decoded bytes;
-    `query` keeps repeated values; `identity` and `deadline` may be zero-argument callables,
-    resolved on first use (see Message). (A plain class, not a dataclass: see values.py.)
+    `path` is as received, percent-encoded (the router decodes each segment once, so `%2F` stays
+    inside its segment); `body` is the raw, already base64-decoded bytes; `query` keeps repeated
+    values, and may be given as the raw query string, parsed only when something reads it;
+    `identity` and `deadline` may be zero-argument callables, resolved on first use (see
+    Message). (A plain class, not a dataclass: see values.py.)
     """
 
-    __slots__ = ("body", "deadline", "headers", "id", "identity", "method", "path", "query", "raw", "transport")
+    __slots__ = (
+        "_query", "body", "deadline", "headers", "id", "identity", "method", "path", "raw", "raw_query",
+        "transport",
+    )
 
     def __init__(
         self,
         method: str,
         path: str,
         headers: Headers = EMPTY_HEADERS,
-        query: Mapping[str, list[str]] = _NO_QUERY,
+        query: Mapping[str, list[str]] | str = _NO_QUERY,
         body: bytes = b"",
         id: str | None = None,
         identity: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None] | None = None,
@@ -36,13 +41,47 @@ class HttpRequest:
         self.method = method
         self.path = path
         self.headers = headers
-        self.query = query
+        if type(query) is str:
+            self.raw_query, self._query = query, None
+        else:
+            self.raw_query, self._query = None, query
         self.body = body
         self.id = id
         self.identity = identity
         self.deadline = deadline
         self.transport = transport
         self.raw = raw
+
+    @property
+    def query(self) -> Mapping[str, list[str]]:
+        query = self._query
+        if query is None:
+            query = self._query = _parse_query(self.raw_query or "")
+        return query
+
+    @query.setter
+    def query(self, value: Mapping[str, list[str]]) -> None:
+        self.raw_query, self._query = None, value
+
+    @property
+    def has_query(self) -> bool:
+        """True when the request has query parameters (without parsing them)."""
+        return bool(self.raw_query) if self._query is None else bool(self._query)
+
+    def query_names(self) -> set[str]:
+        """The query parameter names, cheaply (the values are not decoded)."""
+        if self._query is not None:
+            return set(self._query)
+        names = set()
+        for part in (self.raw_query or "").split("&"):
+            name = part.split("=", 1)[0]
+            if "%" in name or "+" in name:
+                from urllib.parse import unquote_plus
+
+                name = unquote_plus(name)
+            if name:
+                names.add(name)
+        return names
 
     @classmethod
     def from_url(
@@ -57,18 +96,25 @@ class HttpRequest:
     ) -> HttpRequest:
         """A request from a URL or a path with a query string, as servers and test clients
         receive it; the path stays percent-encoded (the router decodes each segment once)."""
-        from urllib.parse import parse_qs, urlsplit
+        from urllib.parse import urlsplit
 
         split = urlsplit(url)
         if headers is None:
             headers = EMPTY_HEADERS
         elif not isinstance(headers, Headers):
             headers = Headers(headers)
-        query = parse_qs(split.query, keep_blank_values=True) if split.query else _NO_QUERY
-        return cls(method.upper(), split.path or "/", headers, query, body, transport=transport, raw=raw)
+        return cls(method.upper(), split.path or "/", headers, split.query, body, transport=transport, raw=raw)
 
     def __repr__(self) -> str:
         return f"HttpRequest({self.method} {self.path}, query={dict(self.query)!r}, body={self.body[:60]!r})"
+
+
+def _parse_query(raw: str) -> Mapping[str, list[str]]:
+    if not raw:
+        return _NO_QUERY
+    from urllib.parse import parse_qs
+
+    return parse_qs(raw, keep_blank_values=True)
 
 
 class HttpResponse:

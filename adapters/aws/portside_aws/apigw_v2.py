@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 from portside import HttpRequest, HttpResponse
 from portside.kit import strip_prefix
 
 from . import http_common as common
-from .settings import AwsSettings
 from .records import lambda_deadline, lambda_request_id
+from .settings import AwsSettings
 
 KIND = "http"
 
@@ -47,21 +46,13 @@ def to_request(event: dict[str, Any], context: Any, settings: AwsSettings | None
     if type(http) is not dict:
         http = {}
     raw_path = event.get("rawPath") or http.get("path")
-    if type(raw_path) is str and raw_path.startswith("/") and raw_path.isascii() and "%" not in raw_path:
-        path = raw_path  # the common case: nothing to encode
-    else:
-        path = common.encoded_path(raw_path)
+    path = common.encoded_path(raw_path)
     stage = ctx.get("stage")
     if (settings is None or settings.strip_stage) and stage and stage != "$default" and type(stage) is str:
         path = _strip_stage(path, stage)
     raw_query = event.get("rawQueryString")
-    query: dict[str, list[str]]
-    if not raw_query:
-        query = {} if raw_query == "" else common.query(event.get("queryStringParameters"))
-    elif type(raw_query) is str:
-        query = parse_qs(raw_query, keep_blank_values=True)
-    else:
-        query = common.query(event.get("queryStringParameters"))
+    # The raw string is parsed only if something reads HttpRequest.query.
+    query = raw_query if type(raw_query) is str else common.query(event.get("queryStringParameters"))
     method = http.get("method")
     request_id = ctx.get("requestId")
     return HttpRequest(

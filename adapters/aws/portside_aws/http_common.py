@@ -46,13 +46,17 @@ def path(value: Any) -> str:
 
 
 def encoded_path(value: Any) -> str:
-    """HTTP APIs and function URLs send the path already decoded: encode it again, so every
-    shape hands the core the same encoded form (an encoded `/` cannot be told apart there)."""
+    """The path of a 2.0-format event, in the encoded form every shape hands the core.
+
+    HTTP APIs send `rawPath` decoded, function URLs (same format) still encoded. Escaping only
+    what never stands literally in an encoded path (spaces, non-ASCII, `?`, `#`, controls) keeps
+    an encoded path unchanged and makes a decoded one safe, without knowing which sent it; an
+    encoded `/` (`%2F`) is already lost in a decoded path, so on HTTP APIs it splits segments.
+    """
     raw = text(value) or "/"
-    if raw.isascii() and "%" not in raw and " " not in raw and "?" not in raw and "#" not in raw:
-        return raw if raw.startswith("/") else "/" + raw
-    encoded = quote(raw, safe="/:@!$&'()*+,;=-._~")
-    return encoded if encoded.startswith("/") else "/" + encoded
+    if not (raw.isascii() and raw.isprintable()) or " " in raw or "?" in raw or "#" in raw:
+        raw = quote(raw, safe="/:@!$&'()*+,;=-._~%")
+    return raw if raw.startswith("/") else "/" + raw
 
 
 def request_body(event: dict[str, Any]) -> bytes:
@@ -92,10 +96,14 @@ def headers(single: Any, multi: Any = None, cookies: Any = None) -> Headers:
         # The common case (HTTP API, function URLs, single-value ALB): one value per name. A value
         # that is not a string (only in a malformed event) is dropped, as null ones are.
         try:
-            items: dict[str, str] = {}
-            for name, value in single.items():  # a loop: cheaper than a comprehension's frame
-                if type(value) is str:
-                    items[name.lower()] = value
+            items: dict[str, str] = single.copy()  # HTTP APIs send names in lower case already
+            for name, value in items.items():  # a loop: cheaper than a comprehension's frame
+                if type(value) is not str or not name.islower():
+                    items = {}
+                    for name, value in single.items():
+                        if type(value) is str:
+                            items[name.lower()] = value
+                    break
             if type(cookies) is list and cookies:
                 items[_COOKIE] = "; ".join(cookies)
             return Headers.from_lowercase(items)
