@@ -41,7 +41,9 @@ class HttpRequest:
         self.method = method
         self.path = path
         self.headers = headers
-        if type(query) is str:
+        self.raw_query: str | None
+        self._query: Mapping[str, list[str]] | None
+        if isinstance(query, str):
             self.raw_query, self._query = query, None
         else:
             self.raw_query, self._query = None, query
@@ -72,7 +74,7 @@ class HttpRequest:
         """The query parameter names, cheaply (the values are not decoded)."""
         if self._query is not None:
             return set(self._query)
-        names = set()
+        names: set[str] = set()
         for part in (self.raw_query or "").split("&"):
             name = part.split("=", 1)[0]
             if "%" in name or "+" in name:
