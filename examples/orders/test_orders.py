@@ -23,8 +23,10 @@ from portside import App, State
 from portside.codec import encode_json
 from portside.testing import TestClient
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"  # moto's default account: the function's own, as in its ARN
+# The function's home, named only by its ARN: not the SDK's default region, not moto's default
+# account, so the test fails if the adapter resolves `orders-events` anywhere else.
+REGION = "eu-west-1"
+ACCOUNT = "111122223333"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders"
 INBOX_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders-inbox"
 
@@ -120,10 +122,12 @@ class AwsHarness:
 
         for name, value in {
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+            "MOTO_ACCOUNT_ID": ACCOUNT,  # what moto serves: the function's account
         }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        monkeypatch.delenv("AWS_REGION", raising=False)
         stack.enter_context(moto.mock_aws())
         sns, self.sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
         topic_arn = sns.create_topic(Name="orders-events")["TopicArn"]
@@ -228,8 +232,8 @@ def sns_event(notifications: list[dict[str, Any]]) -> dict[str, Any]:
             "Timestamp": note["Timestamp"],
             "SignatureVersion": "1",
             "Signature": "EXAMPLE",
-            "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/cert.pem",
-            "UnsubscribeUrl": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+            "SigningCertUrl": f"https://sns.{REGION}.amazonaws.com/cert.pem",
+            "UnsubscribeUrl": f"https://sns.{REGION}.amazonaws.com/?Action=Unsubscribe",
             "MessageAttributes": note.get("MessageAttributes", {}),
         },
     } for note in notifications]}
