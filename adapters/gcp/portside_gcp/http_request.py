@@ -1,0 +1,34 @@
+"""Any request that is not an event: the service's own HTTP API, through the core router.
+
+The path stays percent-encoded (the entry point reads it from the WSGI server's raw URI), so
+`%2F` stays inside its segment; the raw query string keeps repeated keys. Pure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from portside import HttpRequest, HttpResponse
+
+from .native import Request
+
+KIND = "http"
+NAME = "http"
+TRANSPORT = "gcp:http"
+
+
+def matches(request: Any) -> bool:
+    return isinstance(request, Request)
+
+
+def to_request(request: Request, context: Any, options: Any) -> HttpRequest:
+    query = parse_qs(request.query_string, keep_blank_values=True) if request.query_string else {}
+    return HttpRequest(
+        request.method, request.path, request.headers, query, request.body,
+        id=request.execution_id, transport=TRANSPORT, raw=request.raw,
+    )
+
+
+def to_response(response: HttpResponse, request: Any) -> HttpResponse:
+    return response

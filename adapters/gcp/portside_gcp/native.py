@@ -1,0 +1,72 @@
+"""The one native input every shape reads: an HTTP request as the Functions Framework got it.
+
+The entry point copies what it needs from the Flask request into a `Request` (method, the path
+still percent-encoded, the raw query string, headers, body), so every shape is a pure function
+of plain values and tests build requests without a server.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from portside import Headers
+
+_UNPARSED: Any = object()
+_JSON_MEDIA = ("", "application/json", "text/json")
+
+
+class Request:
+    """One request. `routed` is True when the method and path hit one of the service's HTTP
+    bindings: such a request is always the service's own, never an event (see entry.py)."""
+
+    __slots__ = ("_document", "body", "execution_id", "headers", "method", "path", "query_string", "raw",
+                 "routed")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        headers: Headers,
+        body: bytes = b"",
+        *,
+        query_string: str = "",
+        routed: bool = False,
+        execution_id: str | None = None,
+        raw: Any = None,
+    ) -> None:
+        self.method = method.upper()
+        self.path = path or "/"
+        self.headers = headers
+        self.body = body
+        self.query_string = query_string
+        self.routed = routed
+        self.execution_id = execution_id
+        self.raw = raw
+        self._document: Any = _UNPARSED
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} {self.path}, body={self.body[:60]!r})"
+
+    @property
+    def media_type(self) -> str:
+        return (self.headers.get_lowercase("content-type") or "").split(";", 1)[0].strip().lower()
+
+    def document(self) -> Any:
+        """The body as a JSON object when it is one (None otherwise): what the legacy-event and
+        push-envelope shapes recognise. Parsed once; never raises."""
+        if self._document is _UNPARSED:
+            self._document = None
+            body = self.body
+            if self.method == "POST" and body.lstrip()[:1] == b"{" and self.media_type in _JSON_MEDIA:
+                try:
+                    value = json.loads(body)
+                except (ValueError, RecursionError):
+                    value = None
+                if isinstance(value, dict):
+                    self._document = value
+        return self._document
+
+    def header(self, name: str) -> str | None:
+        """A header by lower-case name."""
+        return self.headers.get_lowercase(name)
