@@ -13,14 +13,16 @@ from typing import Any
 from portside import HttpRequest, HttpResponse
 
 from . import http_common as common
-from .settings import AwsSettings
 from .records import lambda_request_id
+from .settings import AwsSettings
 
 KIND = "http"
 _SET_COOKIE = "set-cookie"
 
 
 def matches(event: dict[str, Any]) -> bool:
+    if not isinstance(event, dict):
+        return False
     context = event.get("requestContext")
     return isinstance(context, dict) and "elb" in context
 

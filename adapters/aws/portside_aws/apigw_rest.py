@@ -14,8 +14,8 @@ from typing import Any
 from portside import HttpRequest, HttpResponse
 
 from . import http_common as common
-from .settings import AwsSettings
 from .records import lambda_request_id
+from .settings import AwsSettings
 
 KIND = "http"
 
@@ -39,6 +39,8 @@ _IAM_FIELDS = (
 
 def matches(event: dict[str, Any]) -> bool:
     """`methodArn` marks an authorizer request; no `requestContext`, a Bedrock agent event."""
+    if not isinstance(event, dict):
+        return False
     context = event.get("requestContext")
     return (
         "httpMethod" in event

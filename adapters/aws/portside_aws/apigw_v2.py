@@ -23,7 +23,8 @@ KIND = "http"
 def matches(event: dict[str, Any]) -> bool:
     """`rawPath` is 2.0-only; a `routeArn` marks an HTTP API *authorizer* request instead."""
     return (
-        "rawPath" in event
+        isinstance(event, dict)
+        and "rawPath" in event
         and "routeArn" not in event
         and isinstance(event.get("requestContext"), dict)
     )
