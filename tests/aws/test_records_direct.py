@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from portside import App, InMemoryPublisher, Message, Result, Service
+from portside import DROP, App, InMemoryPublisher, Message, Result, Service
+from portside.settlement import ERROR_HEADER
 from portside.startup import load_app
 from portside_aws.errors import DeliveryFailed, UnsupportedEvent
 from tests import samples
+from tests.aws.records_kit import DLQ_ARN
 
 
 @pytest.fixture
@@ -37,14 +39,33 @@ def test_orders_create_by_direct_invoke(orders: App) -> None:
     assert event.correlation_id == "step-7"
 
 
-def test_invalid_body_answers_with_the_errors(orders: App) -> None:
-    response = orders.entry_point({"topic": "orders.create", "body": {"sku": "", "qty": 0}}, None)
+def with_target(app: App, target: str) -> App:
+    """The same service and bindings, with an App-wide dead-letter target (direct invocations
+    have no binding of their own)."""
+    return App(app.service, app.bindings, adapter="aws", dead_letter=target, publisher=InMemoryPublisher())
+
+
+def test_invalid_body_without_a_target_is_handed_back(orders: App) -> None:
+    """Lambda retries an asynchronous invoke, then sends it to the function's on-failure
+    destination; a synchronous caller gets the error."""
+    with pytest.raises(DeliveryFailed, match=r"handed_back, invalid \(string_too_short"):
+        orders.entry_point({"topic": "orders.create", "body": {"sku": "", "qty": 0}}, None)
+
+
+def test_invalid_body_is_dead_lettered_and_answered_with_the_errors(orders: App) -> None:
+    app = with_target(orders, DLQ_ARN)
+    response = app.entry_point({"topic": "orders.create", "body": {"sku": "", "qty": 0}, "id": "inv-1"}, None)
     assert response["status"] == "invalid" and response["body"] is None
     assert {e["field"] for e in response["errors"]} == {"sku", "qty"}
+    [(parked, target)] = app.publisher.sent  # type: ignore[attr-defined]
+    assert target == DLQ_ARN and parked.id == "inv-1" and parked.body == {"sku": "", "qty": 0}
+    assert parked.headers[ERROR_HEADER].startswith("invalid: string_too_short")
 
 
 def test_unknown_topic_is_not_found(orders: App) -> None:
-    response = orders.entry_point({"topic": "orders.unknown"}, None)
+    with pytest.raises(DeliveryFailed, match="unknown_topic"):
+        orders.entry_point({"topic": "orders.unknown"}, None)
+    response = with_target(orders, DROP).entry_point({"topic": "orders.unknown"}, None)
     assert response["status"] == "not_found" and response["errors"][0]["code"] == "unknown_topic"
 
 
@@ -99,8 +120,14 @@ def test_retry_raises_delivery_failed() -> None:
 
 
 def test_bad_headers_are_a_malformed_request() -> None:
-    response = payload_app(None).entry_point({"topic": "give", "headers": {"n": 1}}, None)
+    event = {"topic": "give", "headers": {"n": 1}}
+    with pytest.raises(DeliveryFailed, match="'headers' must be an object of strings"):
+        payload_app(None).entry_point(event, None)
+    app = with_target(payload_app(None), DLQ_ARN)
+    response = app.entry_point(event, None)
     assert response["status"] == "invalid" and response["errors"][0]["code"] == "malformed_record"
+    [(parked, _)] = app.publisher.sent  # type: ignore[attr-defined]
+    assert parked.body == event  # the whole invocation, kept
 
 
 @pytest.mark.parametrize(
