@@ -1,4 +1,9 @@
-"""`portside` command line: run an app locally, list its bindings, replay a cloud event."""
+"""`portside` command line: run an app locally, list its bindings, replay a cloud event.
+
+Every failure is one line on stderr (`portside: ...`, saying what to do) and a non-zero exit:
+2 for what the user can fix (a missing file, a taken port, a startup error), 1 for anything
+else. PORTSIDE_LOG_LEVEL=DEBUG adds the traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,29 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import PortsideError
 
+if TYPE_CHECKING:
+    from .app import App
+    from .message import Message
+    from .result import Result
+
+
+class UsageError(PortsideError):
+    """A command line the user can correct (a missing or unreadable file)."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="portside", description=__doc__)
+    parser = argparse.ArgumentParser(prog="portside", description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--version", action="version", version=f"portside {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="serve a startup file on the local adapter")
     run.add_argument("main", help="path of the startup file (main.py)")
     run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     run.add_argument("--cors", action="append", metavar="ORIGIN",
                      help="let browsers on ORIGIN (e.g. http://localhost:3000, or '*') call the service; "
                           "repeat for several")
@@ -27,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     routes.add_argument("main")
 
     replay = commands.add_parser(
-        "replay", help="translate a native cloud event with an adapter and dispatch it locally"
+        "replay",
+        help="run a native cloud event through the app's entry point: print each message's result, "
+             "what was published, and the native answer the platform would get",
     )
     replay.add_argument("main")
     replay.add_argument("event", help="JSON file holding the native event")
@@ -39,8 +57,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except PortsideError as exc:
-        print(f"portside: {exc}", file=sys.stderr)
-        return 2
+        return _fail(2, str(exc))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a defect or the user's own code failing: one line, no traceback
+        from .logs import debug_enabled
+
+        if debug_enabled():
+            import traceback
+
+            traceback.print_exc()
+        return _fail(1, f"{type(exc).__name__}: {exc} (PORTSIDE_LOG_LEVEL=DEBUG shows the traceback)")
+
+
+def _fail(code: int, text: str) -> int:
+    print(f"portside: {' '.join(text.split())}", file=sys.stderr)  # one line, whatever the message
+    return code
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("portside")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -63,16 +104,20 @@ def _bindings(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    """Lines of JSON: one per dispatched message, one per published message, then
+    `{"native": ...}`, what the platform gets back from the entry point (for AWS e.g. the API
+    Gateway response or `{"batchItemFailures": [...]}`; `{"raised": ...}` when it raises)."""
     from pydantic_core import to_jsonable_python
 
     from .publisher import InMemoryPublisher
     from .startup import load_app
 
+    event = _read_event(Path(args.event))
     app = load_app(args.main, adapter=args.adapter)
     app.publisher = published = InMemoryPublisher()
-    event = json.loads(Path(args.event).read_text())
-    for message in app.translate(event):
-        result = app.dispatch(message)
+    results = _recording(app)
+    native = _native_answer(app, event)
+    for message, result in results:
         print(json.dumps({
             "topic": message.topic,
             "status": result.status.value,
@@ -82,7 +127,73 @@ def _replay(args: argparse.Namespace) -> int:
     for message in published.messages:
         print(json.dumps({"published": message.topic,
                           "body": to_jsonable_python(message.body, fallback=repr)}))
+    print(json.dumps({"native": to_jsonable_python(native, fallback=repr)}))
     return 0
+
+
+def _read_event(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise UsageError(
+            f"no event file at {path}; pass the path of a JSON file holding one native event"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read the event file {path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(
+            f"{path} is not JSON ({exc}); pass a file holding one native event, e.g. a saved Lambda event"
+        ) from None
+
+
+def _recording(app: App) -> list[tuple[Message, Result[Any]]]:
+    """Record every (message, result) the app dispatches from now on."""
+    seen: list[tuple[Message, Result[Any]]] = []
+    dispatch = app.dispatch
+
+    def recording(message: Message) -> Result[Any]:
+        result = dispatch(message)
+        seen.append((message, result))
+        return result
+
+    app.dispatch = recording  # type: ignore[method-assign]
+    return seen
+
+
+def _native_answer(app: App, event: Any) -> Any:
+    """The entry point's answer to `event`, called as the platform calls it.
+
+    An entry point that is not a function of the event (the local runtime, a server object)
+    gets each message the adapter reads from the event delivered as a queue would, and the
+    answer lists how each was settled."""
+    entry = app.entry_point
+    call = _event_call(entry)
+    if call is None:
+        return {"settled": [app.deliver(message).state.value for message in app.translate(event)]}
+    try:
+        return call(event)
+    except PortsideError as exc:  # what the platform would see raised (and then retry or park)
+        return {"raised": type(exc).__name__, "message": str(exc)}
+
+
+def _event_call(entry: Any) -> Any:
+    """`entry` as a function of the event alone: Lambda style `(event, context)` gets no context."""
+    import inspect
+
+    if not callable(entry) or isinstance(entry, type):
+        return None
+    try:
+        parameters = inspect.signature(entry).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 2:
+        return lambda event: entry(event, None)
+    if len(positional) == 1:
+        return entry
+    return None
 
 
 def _adapters(args: argparse.Namespace) -> int:

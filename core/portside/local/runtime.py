@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .. import logs
 from ..app import App
 from ..codec import encode_json
+from ..errors import StartupError
 from ..headers import Headers
 from ..http_flow import IDEMPOTENCY_HEADER
 from ..http_types import HttpRequest, HttpResponse
@@ -214,8 +215,8 @@ class LocalRuntime:
 
         signal.signal(signal.SIGTERM, stop)
         bound_host, bound_port = _address(server)
-        logs.log(20, f"serving {self.app.service.name} on http://{bound_host}:{bound_port} "
-                     "(Ctrl-C to stop)", adapter="local")
+        logs.log(logs.INFO, f"serving {self.app.service.name} on http://{bound_host}:{bound_port} "
+                 "(Ctrl-C to stop)", adapter="local")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -224,7 +225,7 @@ class LocalRuntime:
             server.server_close()
             self.scheduler.stop()
             self.queue.stop()
-            logs.log(20, "stopped", adapter="local")
+            logs.log(logs.INFO, "stopped", adapter="local")
 
     def _make_server(self, host: str, port: int) -> ThreadingHTTPServer:
         runtime = self
@@ -233,7 +234,13 @@ class LocalRuntime:
             pass
 
         RequestHandler.runtime = runtime
-        server = ThreadingHTTPServer((host, port), RequestHandler)
+        try:
+            server = ThreadingHTTPServer((host, port), RequestHandler)
+        except OSError as exc:  # the port is taken, the address is not this machine's, ...
+            raise StartupError(
+                f"cannot serve on {host}:{port}: {exc.strerror or exc}; stop what is using it or "
+                "choose another port (portside run --port N, or 0 for any free one)"
+            ) from None
         server.daemon_threads = True
         self._server = server
         return server
