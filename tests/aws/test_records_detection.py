@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from portside import App, InMemoryPublisher, Service
+from portside.kit import EntryPoint
 from portside_aws import direct, dynamodb, entry, eventbridge, kafka, kinesis, s3, sns, sqs
 from portside_aws.errors import UnsupportedEvent
 from tests import samples
@@ -114,10 +115,13 @@ def all_samples() -> list[str]:
 
 
 def shape_of(event: Any, shapes: list[ModuleType]) -> str | None:
+    """The shape the adapter's entry point would pick among `shapes`, as the kit detects it."""
+    app = App(Service("nothing"), adapter="aws", publisher=InMemoryPublisher())
     try:
-        return entry.detect(event, shapes).__name__.rsplit(".", 1)[-1]
+        found = EntryPoint(app, shapes, unsupported=UnsupportedEvent).detect(event)
     except UnsupportedEvent:
         return None
+    return str(found.__name__).rsplit(".", 1)[-1]
 
 
 def test_every_sample_is_recognised_by_exactly_the_expected_record_shape() -> None:
@@ -161,4 +165,4 @@ def test_unsupported_sources_are_rejected_by_name(name: str) -> None:
 
 def test_unsupported_samples_are_not_served_by_any_shape() -> None:
     for name in UNSUPPORTED:
-        assert shape_of(samples.load("aws/" + name), entry._shapes()) is None, name
+        assert shape_of(samples.load("aws/" + name), entry.shapes()) is None, name
