@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from portside import App, InMemoryPublisher, Message, Service, http
-from portside_aws.errors import UnsupportedEvent
+from portside_aws.errors import DeliveryFailed, UnsupportedEvent
 from tests import samples
 from tests.aws.test_http_shapes import HTTP_SAMPLES, alb_keys, rest_keys
 from tests.aws.test_records_detection import EXPECTED, NOT_JSON
@@ -64,6 +64,21 @@ def record_count(event: dict[str, Any]) -> int:
     return 1  # EventBridge: one event
 
 
+def record_ids(shape: str, event: dict[str, Any]) -> list[Any]:
+    """What Lambda names each record by in a partial-failure report (None: the record has none)."""
+    def text(value: Any) -> Any:
+        return value if isinstance(value, str) and value else None
+
+    if shape == "kafka":
+        return [{"partition": key, "offset": item["offset"]}
+                for key, items in event["records"].items() for item in items]
+    inner = {"kinesis": ("kinesis", "sequenceNumber"), "dynamodb": ("dynamodb", "SequenceNumber")}
+    if shape in inner:
+        outer, key = inner[shape]
+        return [text(record.get(outer, {}).get(key)) for record in event["Records"]]
+    return [text(record.get("messageId")) for record in event.get("Records", [])]
+
+
 def test_the_catalogue_covers_every_file_once() -> None:
     files = every_file()
     assert len(files) > 200
@@ -103,12 +118,15 @@ def test_sample_through_the_lambda_handler(name: str) -> None:
         return
     messages = app.translate(event)
     assert len(messages) == record_count(event), name
-    response = app.entry_point(event, None)  # unbound sources: poison, logged, acknowledged
-    assert seen == []
-    if shape in BATCH_REPORTING:
-        assert response == {"batchItemFailures": []}, name
+    # No binding serves these sources and nothing dead-letters: every record is handed back,
+    # named in batchItemFailures, or the invocation raises so Lambda retries it.
+    ids = record_ids(shape, event)
+    if shape in BATCH_REPORTING and None not in ids:
+        assert app.entry_point(event, None) == {"batchItemFailures": [{"itemIdentifier": i} for i in ids]}, name
     else:
-        assert response is None, name
+        with pytest.raises(DeliveryFailed, match=r"must be redelivered|no id the platform can name it by"):
+            app.entry_point(event, None)
+    assert seen == []
 
 
 def test_a_defect_reading_an_http_event_still_answers_in_its_shape(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,12 +145,11 @@ def test_a_defect_reading_an_http_event_still_answers_in_its_shape(monkeypatch: 
 
 def test_a_defect_reading_a_batch_fails_the_invocation(monkeypatch: pytest.MonkeyPatch) -> None:
     from portside_aws import sqs
-    from portside_aws.errors import DeliveryFailed
 
     def broken(*args: Any) -> Any:
         raise KeyError("bug in a reader")
 
     monkeypatch.setattr(sqs, "to_batch", broken)
     app, _ = catch_all_app()
-    with pytest.raises(DeliveryFailed, match="Lambda will redeliver it"):
+    with pytest.raises(DeliveryFailed, match="the platform will redeliver it"):
         app.entry_point(samples.load("aws/powertools/sqsEvent.json"), None)
