@@ -108,7 +108,9 @@ def cancel_order(ref: OrderRef, ctx: Context) -> Result[Order]:
 
 
 @service.handler("orders.audit")
-def audit_order_event(order: Order, message: Message) -> None:
+def audit_order_event(order: Order, message: Message, ctx: Context) -> None:
     """Every event on `orders-events` (created and cancelled); the binding names this handler,
     the event's own topic travels with it as the `portside-topic` header."""
-    audit_log.add((message.headers.get("portside-topic") or "", order.id, order.status))
+    event = message.headers.get("portside-topic") or ""
+    audit_log.add((event, order.id, order.status))
+    ctx.logger.info("order event audited", event=event, order_id=order.id, message_id=ctx.message_id)
