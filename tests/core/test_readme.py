@@ -18,7 +18,9 @@ def test_readme_has_python_snippets() -> None:
     assert len(_snippets()) >= 4
 
 
-def test_readme_snippets_run_in_order(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_snippets_run_in_order(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("PORTSIDE_ADAPTER", raising=False)
     namespace: dict[str, object] = {"__name__": "readme"}
     for index, snippet in enumerate(_snippets()):
