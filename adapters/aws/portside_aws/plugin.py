@@ -67,3 +67,11 @@ def portside_translate(app: App, event: Any) -> list[Message]:
     from .entry import translate
 
     return translate(app, event)
+
+
+@hookimpl
+def portside_testing_kit(app: App) -> Any:
+    """Real Lambda events from neutral input, through this app's entry point (contract suite)."""
+    from .testing_kit import AwsTestingKit
+
+    return AwsTestingKit(app)
