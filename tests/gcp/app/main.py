@@ -82,7 +82,8 @@ def uploaded(body: dict[str, Any], message: Message) -> None:
 
 @service.handler("docs.changed")
 def docs(body: Any, message: Message) -> None:
-    record(message, body=body if not isinstance(body, bytes) else body.hex(), type=message.headers.get("ce-type"))
+    kept = body if not isinstance(body, bytes) else body.hex()
+    record(message, body=kept, type=message.headers.get("ce-type"))
 
 
 def build(adapter: str = "gcp") -> App:
