@@ -32,18 +32,52 @@ _SUCCESS = frozenset({Status.OK, Status.CREATED, Status.ACCEPTED, Status.NO_CONT
 _fast_result = Result._fast
 
 
-def validation_errors(exc: ValidationError) -> tuple[Error, ...]:
-    """One Error per failing field, with a dotted field path (`items.0.qty`).
+# pydantic messages that name the model class (a server-side detail) instead of what to send.
+_OBJECT_EXPECTED = frozenset({"model_type", "dataclass_type", "model_attributes_type"})
 
-    Malformed JSON met while validating deferred text gets the code eager decoding gives."""
+
+def validation_errors(exc: ValidationError) -> tuple[Error, ...]:
+    """One Error per failing field, with a dotted field path (`items.0.qty`) and a message that
+    starts with it (`qty: Input should be a valid integer`); `body` when the whole body is wrong.
+
+    Messages never name the model class: a body that is not an object is told to be a JSON
+    object, and a union's member names are left out of the path. Malformed JSON met while
+    validating deferred text gets the code eager decoding gives."""
     out = []
+    classes: frozenset[str] | None = None
     for err in exc.errors(include_url=False, include_context=False, include_input=False):
-        if err["type"] == "json_invalid":
-            detail = err["msg"].removeprefix("Invalid JSON: ")
+        kind, text, loc = err["type"], err["msg"], err["loc"]
+        if kind == "json_invalid":
+            detail = text.removeprefix("Invalid JSON: ")
             return (Error("malformed_json", f"body is not valid JSON: {detail}"),)
-        field = ".".join(str(part) for part in err["loc"]) or None
-        out.append(Error(err["type"], err["msg"], field))
+        if any(isinstance(part, str) and (part[:1].isupper() or "[" in part) for part in loc):
+            classes = _model_names() if classes is None else classes
+            loc = tuple(part for part in loc if not _is_type_tag(part, classes))
+        if kind in _OBJECT_EXPECTED:
+            text = "Input should be a JSON object"
+        elif kind == "is_instance_of":
+            text = "Input is not of the expected type"
+        field = ".".join(str(part) for part in loc) or None
+        error = Error(kind, f"{field or 'body'}: {text}", field)
+        if error not in out:  # union members can fail alike once their names are gone
+            out.append(error)
     return tuple(out)
+
+
+def _is_type_tag(part: str | int, classes: frozenset[str]) -> bool:
+    """A path segment pydantic adds for a union member: a model's name or a type like `list[int]`."""
+    return isinstance(part, str) and (part in classes or "[" in part)
+
+
+def _model_names() -> frozenset[str]:
+    """The class names of every pydantic model defined so far (what a union of models tags)."""
+    names: set[str] = set()
+    stack: list[type] = [BaseModel]
+    while stack:
+        cls = stack.pop()
+        names.add(cls.__name__)
+        stack.extend(cls.__subclasses__())
+    return frozenset(names)
 
 
 def to_result(value: Any) -> Result[Any]:
