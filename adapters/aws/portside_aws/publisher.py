@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import to_json
 
 from portside import Message, PublishError, logs
-from portside.bindings import is_logical_name
-from portside.kit import PublisherBase, TooLarge, invocation
+from portside.kit import PublisherBase, TooLarge, invocation, is_logical_name
 
 if TYPE_CHECKING:
     from portside import App

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from portside.bindings import ScheduleBinding
-from portside.schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
+from portside.kit import DAYS, FIELDS, Cron, Rate, ScheduleBinding, ScheduleError, parse_schedule
 
 if TYPE_CHECKING:
     from portside import App
