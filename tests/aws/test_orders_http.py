@@ -117,6 +117,7 @@ def test_create_then_get_then_cancel(app: App, source: str) -> None:
         assert created["statusDescription"] == "201 Created"
     published = app.publisher.to("orders.created")  # type: ignore[attr-defined]
     assert [m.body.id for m in published] == [order["id"]]
+    assert {target for _, target in app.publisher.sent} == {"orders-events"}  # type: ignore[attr-defined]
 
     got = call(app, build("GET", f"/orders/{order['id']}"))
     assert got["statusCode"] == 200
@@ -126,12 +127,25 @@ def test_create_then_get_then_cancel(app: App, source: str) -> None:
     assert cancelled["statusCode"] == 200
     assert body(cancelled)["status"] == "cancelled"
 
+    # Cancelling is safe to retry: the same answer, and the event published again.
     again = call(app, build("POST", f"/orders/{order['id']}/cancel"))
-    assert again["statusCode"] == 409
+    assert again["statusCode"] == 200
     assert set(again) == keys
-    error = body(again)["error"]
-    assert error["status"] == "conflict"
-    assert error["message"] == f"order {order['id']} is already cancelled"
+    assert body(again) == body(cancelled)
+    events = app.publisher.to("orders.cancelled")  # type: ignore[attr-defined]
+    assert [(m.body.id, m.body.status) for m in events] == [(order["id"], "cancelled")] * 2
+    # Published ids derive from the request's id: a redelivered request (same API Gateway
+    # request id) publishes the same id again, so consumers can deduplicate; ALB has none.
+    assert (events[0].id == events[1].id) is (source != "alb")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_cancelling_an_unknown_order_is_404_and_publishes_nothing(app: App, source: str) -> None:
+    build, keys, _ = SOURCES[source]
+    response = call(app, build("POST", "/orders/nope/cancel"))
+    assert response["statusCode"] == 404 and set(response) == keys
+    assert body(response)["error"]["message"] == "order nope does not exist"
+    assert app.publisher.messages == []  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("source", SOURCES)
