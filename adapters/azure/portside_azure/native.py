@@ -1,0 +1,101 @@
+"""What the message shapes share: properties as headers, the CloudEvents envelope, the context.
+
+Storage queues carry no message attributes, so portside's publisher writes a structured
+CloudEvent (the neutral topic is its `type`, the correlation id its `correlationid` extension);
+`envelope` reads one back. A body that is not an envelope is the message body as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from portside import Headers
+from portside.kit import CORRELATION_HEADER, TOPIC_HEADER, cloudevents
+
+CE_CORRELATION = "correlationid"
+EMPTY = Headers()
+
+
+def property_headers(properties: Any) -> Headers:
+    """Application (or user) properties as headers: names as given, values as text."""
+    if not isinstance(properties, Mapping) or not properties:
+        return EMPTY
+    headers: dict[str, str] = {}
+    for name, value in properties.items():
+        if not isinstance(name, str) or not name or value is None:
+            continue
+        if isinstance(value, str):
+            headers[name] = value
+        elif isinstance(value, bool):
+            headers[name] = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            headers[name] = str(value)
+        elif isinstance(value, (bytes, bytearray)):
+            headers[name] = base64.b64encode(bytes(value)).decode("ascii")
+        else:
+            headers[name] = str(value)
+    return Headers(headers)
+
+
+class Envelope:
+    """A structured CloudEvent found in a message body: what the message becomes."""
+
+    __slots__ = ("body", "content_type", "correlation_id", "data", "headers", "id")
+
+    def __init__(self, event: cloudevents.CloudEvent) -> None:
+        headers = {name: value for name, value in event.extensions.items() if isinstance(value, str)}
+        headers[TOPIC_HEADER] = event.type
+        correlation = headers.pop(CE_CORRELATION, None)
+        if correlation:
+            headers[CORRELATION_HEADER] = correlation
+        self.headers = Headers(headers)
+        self.correlation_id = correlation
+        self.id = event.id
+        self.content_type = event.datacontenttype
+        data = event.data
+        # Bytes (data_base64) and non-JSON text are decoded by the core like any body; parsed
+        # JSON is the body itself.
+        if isinstance(data, bytes) or (isinstance(data, str) and not _is_json(self.content_type)):
+            self.data: bytes | str | None = data
+            self.body: Any = _UNSET
+        else:
+            self.data = None
+            self.body = data
+
+
+_UNSET: Any = object()
+
+
+def envelope(data: bytes | str | None) -> Envelope | None:
+    """The CloudEvent a body carries in structured mode, or None (a plain body)."""
+    if data is None:
+        return None
+    head = data[:4096]
+    text = head.decode("utf-8", "ignore") if isinstance(head, bytes) else head
+    if '"specversion"' not in text or not text.lstrip().startswith("{"):
+        return None
+    try:
+        document = json.loads(data)
+        event = cloudevents.from_dict(document)
+    except (ValueError, cloudevents.CloudEventError):
+        return None
+    return Envelope(event)
+
+
+def is_unset(value: Any) -> bool:
+    return value is _UNSET
+
+
+def invocation_id(context: Any) -> str | None:
+    value = getattr(context, "invocation_id", None)
+    return value if isinstance(value, str) and value else None
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json") or media == "text/json"
