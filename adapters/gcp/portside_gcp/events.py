@@ -102,6 +102,7 @@ def _published(app: App, routes: Routes, event: CloudEvent, received: Received) 
         identity=received.identity,
         raw=_raw(event, received),
         fallback=routes.event(event.type),
+        headers=headers_of(event, received.correlation_id),
     )
     return pubsub.batch(app, routes, envelope["message"], source)
 
