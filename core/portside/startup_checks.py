@@ -122,9 +122,12 @@ def _native_targets(plan: Plan, real_app: Any) -> list[str]:
             continue
         if plan.adapter.hook.portside_accepts_target(app=real_app, target=target):
             continue
-        where = (
-            f"{binding.kind.value} binding {binding.name!r}" if binding is not None else "App(dead_letter=...)"
-        )
+        if isinstance(binding, DestinationBinding):
+            where = f"destination({binding.topic!r}, {target!r})"
+        elif binding is not None:
+            where = f"{binding.kind.value} binding {binding.name!r} (dead_letter=)"
+        else:
+            where = "App(dead_letter=...)"
         problems.append(
             f"{where} names {target!r}, a native identifier that adapter {plan.adapter.name!r} cannot "
             "use; give it a logical name (letters, digits, '.', '_', '-') that every adapter resolves "

@@ -326,9 +326,9 @@ def test_native_identifiers_fail_on_the_local_adapter_naming_the_binding() -> No
     with pytest.raises(StartupError) as info:
         App(orders_service(), [http("POST /orders", "orders.place"), destination("orders.placed", arn)],
             adapter="local")
-    assert f"destination binding {arn!r}" in str(info.value) and "logical name" in str(info.value)
+    assert f"destination('orders.placed', {arn!r})" in str(info.value) and "logical name" in str(info.value)
     dlq = "https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq"
-    with pytest.raises(StartupError, match="queue binding 'orders-in' names 'https://sqs"):
+    with pytest.raises(StartupError, match=r"queue binding 'orders-in' \(dead_letter=\) names 'https://sqs"):
         App(orders_service(), [*routes(), queue("orders-in", "orders.place", dead_letter=dlq)], adapter="local")
     with pytest.raises(StartupError, match=r"App\(dead_letter=...\)"):
         App(orders_service(), routes(), adapter="local", dead_letter="arn:aws:sqs:us-east-1:1:dlq")

@@ -70,12 +70,12 @@ class LocalBroker(PublisherBase):
 
     def send(self, address: Any, message: Message) -> None:
         target, channel = address
-        if message.transport == "dead-letter":
+        if message.transport == "dead-letter":  # kept, and delivered to a binding of that name too
             self.keep(message, target, "dead_lettered", message.headers.get("x-portside-error") or "")
-            return
         text, attributes = self.text_and_attributes(message)
-        with self._record_lock:
-            self.sent.append((message, target))
+        if message.transport != "dead-letter":
+            with self._record_lock:
+                self.sent.append((message, target))
         if self.sink is None:
             return
         headers = Headers(attributes)
