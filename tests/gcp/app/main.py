@@ -67,7 +67,9 @@ def seen_list() -> list[dict[str, Any]]:
 
 @service.handler("audit")
 def audit(body: Any, message: Message) -> None:
-    record(message, body=body if not isinstance(body, bytes) else body.hex(), attributes=dict(message.headers))
+    identity = message.identity or {}
+    record(message, body=body if not isinstance(body, bytes) else body.hex(), attributes=dict(message.headers),
+           identity=identity.get("email"))
 
 
 @service.handler("ticks")
