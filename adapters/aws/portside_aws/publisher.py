@@ -188,6 +188,13 @@ class AwsPublisher(PublisherBase):
             raise PublishError(
                 f"publishing {message.topic!r} to {target.address} failed: {type(exc).__name__}: {exc}"
             ) from None
+        except (PublishError, TooLarge):
+            raise
+        except Exception as exc:  # a body that cannot be serialised: still the publisher's one error type
+            raise PublishError(
+                f"publishing {message.topic!r} to {target.address} failed: the message could not be "
+                f"serialised ({type(exc).__name__}: {exc})"
+            ) from None
 
     # ------------------------------------------------------------------ services
     def _publish_sns(self, target: Target, message: Message, body: str, attributes: dict[str, Any]) -> None:
