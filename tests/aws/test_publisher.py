@@ -15,16 +15,17 @@ from pydantic import BaseModel
 from portside import (
     App,
     Context,
-    Delivery,
+    InMemoryPublisher,
     Message,
     PublishError,
     Service,
     StartupError,
+    State,
     Status,
     destination,
     queue,
 )
-from portside.message import CORRELATION_HEADER, TOPIC_HEADER
+from portside.kit import CORRELATION_HEADER, ENCODING_HEADER, SOURCE_HEADER, TOPIC_HEADER
 from portside_aws import publisher as publisher_module
 from portside_aws.publisher import MAX_ATTRIBUTES, AwsPublisher, parse_target, target_problems
 from tests import samples
@@ -40,22 +41,19 @@ class Note(BaseModel):
     message: str
 
 
-def shop() -> tuple[Service, list[str]]:
-    """A service whose handlers publish; `seen` collects the correlation ids they ran with."""
+def shop(*, publishing: bool = True) -> tuple[Service, list[str]]:
+    """A service whose handlers publish; `seen` collects the correlation ids they ran with.
+    `publishing=False` leaves out the publishing handler, for apps with no destination."""
     service = Service("shop")
     seen: list[str] = []
 
-    @service.handler("orders.place")
-    def place(order: Order, ctx: Context) -> dict[str, bool]:
-        seen.append(ctx.correlation_id)
-        ctx.publish("orders.placed", order, headers={"tenant": "acme"})
-        return {"ok": True}
+    if publishing:
 
-    @service.handler("fanout")
-    def fanout(body: dict[str, Any], ctx: Context) -> None:
-        seen.append(ctx.correlation_id)
-        for topic in body["topics"]:
-            ctx.publish(topic, body.get("payload", {"n": 1}), headers=body.get("headers"))
+        @service.handler("orders.place", publishes=["orders.placed"])
+        def place(order: Order, ctx: Context) -> dict[str, bool]:
+            seen.append(ctx.correlation_id)
+            ctx.publish("orders.placed", order, headers={"tenant": "acme"})
+            return {"ok": True}
 
     @service.handler("notes.take")
     def take(note: Note) -> None:
@@ -63,6 +61,12 @@ def shop() -> tuple[Service, list[str]]:
             raise RuntimeError("transient")
 
     return service, seen
+
+
+def publisher(**options: Any) -> AwsPublisher:
+    """An AwsPublisher of a bare aws App (its source is `portside.shop`)."""
+    app = App(Service("shop"), adapter="aws", publisher=InMemoryPublisher())
+    return AwsPublisher(app, **options)
 
 
 def invoke(app: App, topic: str, body: Any, correlation_id: str = "corr-test") -> Any:
@@ -116,11 +120,11 @@ def test_sqs_fifo_queue_by_url(aws: AwsEnv) -> None:
 
 def test_fifo_group_from_header_and_dedup_from_message_id(aws: AwsEnv) -> None:
     target = aws.queue("grouped", fifo=True)
-    publisher = AwsPublisher()
+    sender = publisher()
     message = Message("t", {"a": 1}, headers={"message-group-id": "customer-7"}, id="msg-42")
 
-    publisher.publish(message, target.arn)
-    publisher.publish(message, target.arn)  # same id: deduplicated by SQS
+    sender.publish(message, target.arn)
+    sender.publish(message, target.arn)  # same id: deduplicated by SQS
 
     received = target.receive(2, attempts=2)
     assert len(received) == 1
@@ -133,10 +137,10 @@ def test_sqs_queue_url_and_arn_resolution_is_cached(aws: AwsEnv) -> None:
 
     target = aws.queue("cached")
     session = CountingSession(boto3.session.Session())
-    publisher = AwsPublisher(session=session)
+    sender = publisher(session=session)
 
     for n in range(3):
-        publisher.publish(Message("t", {"n": n}), target.arn)
+        sender.publish(Message("t", {"n": n}), target.arn)
 
     assert session.clients == [("sqs", "us-east-1")]  # one client, reused
     assert session.calls.count("GetQueueUrl") == 1
@@ -173,7 +177,7 @@ def test_sns_raw_delivery_keeps_attributes(aws: AwsEnv) -> None:
     subscriber = aws.queue("rawsub")
     aws.subscribe(topic, subscriber, raw=True)
 
-    AwsPublisher().publish(Message("t.raw", [1, 2], correlation_id="corr-1"), topic)
+    publisher().publish(Message("t.raw", [1, 2], correlation_id="corr-1"), topic)
 
     [received] = subscriber.receive()
     assert json.loads(received["Body"]) == [1, 2]
@@ -209,49 +213,55 @@ def test_eventbridge_bus_rule_to_queue(aws: AwsEnv) -> None:
     event = json.loads(received["Body"])
     assert event["source"] == "portside.shop"
     assert event["detail-type"] == "orders.placed"
-    assert event["detail"] == {"sku": "A-1", "qty": 2}
+    assert event["detail"]["type"] == "orders.placed"
+    assert event["detail"]["correlationid"] == "corr-test"
+    assert event["detail"]["data"] == {"sku": "A-1", "qty": 2}
 
 
-def test_eventbridge_refuses_a_body_that_is_not_an_object(aws: AwsEnv) -> None:
+def test_eventbridge_carries_any_body_in_its_envelope(aws: AwsEnv) -> None:
     landing = aws.queue("bus-landing")
-    bus = aws.bus("lists", landing, {"source": ["portside"]})
+    bus = aws.bus("lists", landing, {"source": ["portside.shop"]})
 
-    with pytest.raises(PublishError, match="JSON object"):
-        AwsPublisher().publish(Message("t", [1, 2]), bus)
+    publisher().publish(Message("t", [1, 2]), bus)
+
+    [received] = landing.receive()
+    assert json.loads(received["Body"])["detail"]["data"] == [1, 2]
+
+
+BUS_ARN = "arn:aws:events:eu-west-1:1:event-bus/b"
 
 
 def test_eventbridge_failed_entry_raises() -> None:
     session = FakeSession(
         {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "x"}]}
     )
-    publisher = AwsPublisher(source="portside.shop", session=session)
+    sender = publisher(session=session)
 
     with pytest.raises(PublishError, match="InternalFailure"):
-        publisher.publish(Message("t", {"a": 1}), "arn:aws:events:eu-west-1:1:event-bus/b")
+        sender.publish(Message("t", {"a": 1}, id="m-1", correlation_id="c-1"), BUS_ARN)
 
     [(service, region, operation, params)] = session.calls
     assert (service, region, operation) == ("events", "eu-west-1", "put_events")
-    assert params["Entries"] == [
-        {
-            "EventBusName": "arn:aws:events:eu-west-1:1:event-bus/b",
-            "Source": "portside.shop",
-            "DetailType": "t",
-            "Detail": '{"a":1}',
-        }
-    ]
+    [entry] = params["Entries"]
+    detail = json.loads(entry.pop("Detail"))
+    assert entry == {"EventBusName": BUS_ARN, "Source": "portside.shop", "DetailType": "t"}
+    # EventBridge has no message attributes: the detail is a structured CloudEvent.
+    assert detail["specversion"] == "1.0" and detail["type"] == "t" and detail["id"] == "m-1"
+    assert detail["source"] == "portside.shop" and detail["correlationid"] == "c-1"
+    assert detail["data"] == {"a": 1}
 
 
 # ---------------------------------------------------------------------- failures
 
 
 def test_no_destination_says_how_to_add_one() -> None:
-    service, _ = shop()
+    service, _ = shop(publishing=False)
     app = App(service, adapter="aws")
 
     with pytest.raises(PublishError) as caught:
         app.publisher.publish(Message("orders.placed", {}), None)
 
-    assert 'destination("orders.placed", "arn:aws:sns:' in str(caught.value)
+    assert "destination('orders.placed', \"<name>\")" in str(caught.value)
     assert "startup file" in str(caught.value)
 
 
@@ -259,7 +269,7 @@ def test_unknown_queue_is_a_publish_error_with_the_aws_code(aws: AwsEnv) -> None
     missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing')}"
 
     with pytest.raises(PublishError) as caught:
-        AwsPublisher().publish(Message("t", {}), missing)
+        publisher().publish(Message("t", {}), missing)
 
     text = str(caught.value)
     assert missing in text
@@ -272,7 +282,7 @@ def test_unknown_topic_is_a_publish_error(aws: AwsEnv) -> None:
     missing = f"arn:aws:sns:us-east-1:{aws.account}:{aws.unique('missing')}"
 
     with pytest.raises(PublishError, match="NotFound"):
-        AwsPublisher().publish(Message("t", {}), missing)
+        publisher().publish(Message("t", {}), missing)
 
 
 def test_publish_failure_in_an_sqs_batch_reports_the_records_for_redelivery(aws: AwsEnv) -> None:
@@ -311,8 +321,9 @@ def test_publish_failure_in_a_queued_delivery_is_retried(aws: AwsEnv) -> None:
 
     settlement = app.deliver(Message("orders.place", {"sku": "A", "qty": 1}))
 
-    assert settlement.delivery is Delivery.RETRY  # nothing lost: the source redelivers it
-    assert settlement.result.status is Status.ERROR
+    assert settlement.state is State.RETRIED  # nothing lost: the source redelivers it
+    assert settlement.result.status is Status.RETRY_LATER
+    assert [e.code for e in settlement.result.errors] == ["publish_failed"]
     assert "NonExistentQueue" not in json.dumps([e.to_dict() for e in settlement.result.errors])
 
 
@@ -325,10 +336,10 @@ def test_unreachable_endpoint_is_a_publish_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    publisher = AwsPublisher(config=Config(retries={"max_attempts": 1}, connect_timeout=2))
+    sender = publisher(config=Config(retries={"max_attempts": 1}, connect_timeout=2))
 
     with pytest.raises(PublishError, match="EndpointConnectionError") as caught:
-        publisher.publish(Message("t", {}), "arn:aws:sns:us-east-1:123456789012:t")
+        sender.publish(Message("t", {}), "arn:aws:sns:us-east-1:123456789012:t")
 
     assert "arn:aws:sns:us-east-1:123456789012:t" in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
@@ -340,12 +351,12 @@ def test_no_region_anywhere_is_a_publish_error(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/portside-test-aws-config")
 
     with pytest.raises(PublishError, match="NoRegionError"):
-        AwsPublisher().publish(Message("t", {}), "http://localhost:4566/000000000000/q")
+        publisher().publish(Message("t", {}), "http://localhost:4566/000000000000/q")
 
 
 def test_unserialisable_body_is_a_publish_error() -> None:
     with pytest.raises(PublishError, match="serialised"):
-        AwsPublisher().publish(Message("t", {"x": object()}), "arn:aws:sns:us-east-1:1:t")
+        publisher().publish(Message("t", {"x": object()}), "arn:aws:sns:us-east-1:1:t")
 
 
 def test_missing_boto3_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -353,13 +364,17 @@ def test_missing_boto3_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "boto3.session", None)
 
     with pytest.raises(PublishError, match=r"portside\[aws-publish\]"):
-        AwsPublisher().publish(Message("t", {}), "arn:aws:sns:us-east-1:1:t")
+        publisher().publish(Message("t", {}), "arn:aws:sns:us-east-1:1:t")
+
+
+def test_a_logical_name_outside_an_invocation_is_a_publish_error() -> None:
+    with pytest.raises(PublishError, match=r"context.invoked_function_arn.*publish from a handler"):
+        publisher().publish(Message("t", {}), "orders-events")
 
 
 @pytest.mark.parametrize(
     "target",
     [
-        "orders-events",
         "arn:aws:s3:::bucket",
         "arn:aws:sns:us-east-1",
         "arn:aws:events:us-east-1:1:rule/x",
@@ -368,7 +383,7 @@ def test_missing_boto3_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
 )
 def test_malformed_target_is_a_publish_error(target: str) -> None:
     with pytest.raises(PublishError, match="not an AWS destination"):
-        AwsPublisher().publish(Message("t", {}), target)
+        publisher().publish(Message("t", {}), target)
 
 
 # ---------------------------------------------------------------------- dead-lettering
@@ -385,7 +400,7 @@ def sqs_event(source_arn: str) -> dict[str, Any]:
 def test_poison_sqs_record_is_dead_lettered_to_a_queue(aws: AwsEnv) -> None:
     inbox_name = aws.unique("inbox")
     dlq = aws.queue("dlq")
-    service, _ = shop()
+    service, _ = shop(publishing=False)
     app = App(service, [queue(inbox_name, "notes.take", dead_letter=dlq.arn)], adapter="aws")
     event = sqs_event(f"arn:aws:sqs:us-east-1:{aws.account}:{inbox_name}")
 
@@ -393,17 +408,20 @@ def test_poison_sqs_record_is_dead_lettered_to_a_queue(aws: AwsEnv) -> None:
 
     assert response == {"batchItemFailures": []}  # poison parked, good record done
     [parked] = dlq.receive()
-    assert json.loads(parked["Body"]) == "Test message."
+    assert parked["Body"] == "Test message."  # the received text, unchanged
     parked_attributes = attributes(parked)
     assert parked_attributes[TOPIC_HEADER] == "notes.take"
-    assert parked_attributes["x-portside-error"].startswith("invalid")
-    assert parked_attributes[CORRELATION_HEADER]
+    assert parked_attributes["x-portside-error"].startswith("invalid: malformed_json")
+    assert parked_attributes[SOURCE_HEADER] == "aws:sqs"
+    assert parked_attributes["testattr"] == "100"  # the record's own attributes travel along
+    assert parked_attributes[CORRELATION_HEADER] == event["Records"][0]["messageId"]
+    assert ENCODING_HEADER not in parked_attributes
 
 
 def test_dead_lettering_to_an_unknown_queue_retries_the_record(aws: AwsEnv) -> None:
     inbox_name = aws.unique("inbox")
     missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing-dlq')}"
-    service, _ = shop()
+    service, _ = shop(publishing=False)
     app = App(service, [queue(inbox_name, "notes.take", dead_letter=missing)], adapter="aws")
     event = sqs_event(f"arn:aws:sqs:us-east-1:{aws.account}:{inbox_name}")
 
@@ -415,13 +433,13 @@ def test_dead_lettering_to_an_unknown_queue_retries_the_record(aws: AwsEnv) -> N
 
 def test_dead_letter_publishes_the_failure_header(aws: AwsEnv) -> None:
     dlq = aws.queue("dlq")
-    service, _ = shop()
+    service, _ = shop(publishing=False)
     app = App(service, adapter="aws")
     poison = Message("notes.take", {"message": 7}, correlation_id="corr-9", transport="sqs")
 
-    [settlement] = app.deliver_batch([poison], dead_letter=dlq.url)
+    settlement = app.deliver(poison, dead_letter=dlq.url)
 
-    assert settlement.delivery is Delivery.DEAD_LETTER
+    assert settlement.state is State.DEAD_LETTERED
     [parked] = dlq.receive()
     assert json.loads(parked["Body"]) == {"message": 7}
     parked_attributes = attributes(parked)
@@ -432,12 +450,12 @@ def test_dead_letter_publishes_the_failure_header(aws: AwsEnv) -> None:
 
 def test_dead_letter_to_unknown_queue_is_retry(aws: AwsEnv) -> None:
     missing = f"arn:aws:sqs:us-east-1:{aws.account}:{aws.unique('missing-dlq')}"
-    service, _ = shop()
+    service, _ = shop(publishing=False)
     app = App(service, adapter="aws")
 
-    [settlement] = app.deliver_batch([Message("notes.take", "garbage")], dead_letter=missing)
+    settlement = app.deliver(Message("notes.take", "garbage"), dead_letter=missing)
 
-    assert settlement.delivery is Delivery.RETRY
+    assert settlement.state is State.RETRIED
 
 
 # ---------------------------------------------------------------------- attributes
@@ -452,7 +470,7 @@ def test_attribute_limit_keeps_ours_first(aws: AwsEnv, monkeypatch: pytest.Monke
     headers = {f"h{n:02d}": str(n) for n in range(12)}
     headers |= {"x-portside-error": "invalid: bad", "bad name!": "x", "empty": "", "AWS.x": "y"}
 
-    AwsPublisher().publish(Message("t", {}, headers=headers, correlation_id="c"), target.url)
+    publisher().publish(Message("t", {}, headers=headers, correlation_id="c"), target.url)
 
     [received] = target.receive()
     sent = attributes(received)
@@ -460,7 +478,8 @@ def test_attribute_limit_keeps_ours_first(aws: AwsEnv, monkeypatch: pytest.Monke
     expected = [TOPIC_HEADER, CORRELATION_HEADER, "x-portside-error"] + [f"h{n:02d}" for n in range(7)]
     assert sorted(sent) == sorted(expected)
     [line] = logged
-    assert line["dropped"] == ["bad name!", "empty", "aws.x"] + [f"h{n:02d}" for n in range(7, 12)]
+    # Empty values are never sent (nor reported); illegal names and those past the limit are.
+    assert line["dropped"] == ["bad name!", "aws.x"] + [f"h{n:02d}" for n in range(7, 12)]
     assert line["correlation_id"] == "c"
 
 
@@ -468,7 +487,7 @@ def test_fifo_ids_that_aws_would_refuse_are_hashed(aws: AwsEnv) -> None:
     target = aws.queue("hashed", fifo=True)
     message = Message("t", {}, id="has spaces é " + "x" * 200, headers={"message-group-id": "ok"})
 
-    AwsPublisher().publish(message, target.url)
+    publisher().publish(message, target.url)
 
     [received] = target.receive()
     dedup = received["Attributes"]["MessageDeduplicationId"]
@@ -503,11 +522,11 @@ def test_client_region_comes_from_the_target_then_the_environment(
 ) -> None:
     monkeypatch.setenv("AWS_REGION", "sa-east-1")
     session = FakeSession({})
-    publisher = AwsPublisher(session=session)
+    sender = publisher(session=session)
 
-    publisher.publish(Message("t", {}), "arn:aws:sns:eu-central-1:1:t")
-    publisher.publish(Message("t", {}), "http://localhost:4566/000000000000/q")
-    publisher.publish(Message("t", {}), "arn:aws:sns:eu-central-1:1:t")
+    sender.publish(Message("t", {}), "arn:aws:sns:eu-central-1:1:t")
+    sender.publish(Message("t", {}), "http://localhost:4566/000000000000/q")
+    sender.publish(Message("t", {}), "arn:aws:sns:eu-central-1:1:t")
 
     assert session.clients == [("sns", "eu-central-1"), ("sqs", "sa-east-1")]
 
@@ -515,22 +534,23 @@ def test_client_region_comes_from_the_target_then_the_environment(
 def test_unusable_targets_stop_the_startup_naming_each() -> None:
     service, _ = shop()
     bindings = [
-        destination("orders.placed", "orders-events"),
+        destination("orders.placed", "arn:aws:s3:::bucket"),
         queue("inbox", "notes.take", dead_letter="arn:aws:sqs:us-east-1:1:dlq"),
     ]
     with pytest.raises(StartupError) as raised:
-        App(service, bindings, adapter="aws", dead_letter="not-an-arn")
-    problems = str(raised.value).splitlines()
-    assert len(problems) == 2
-    assert problems[0].startswith("destination('orders.placed', ...): 'orders-events'")
-    assert "SNS topic ARN" in problems[0]
-    assert problems[1].startswith("App(dead_letter=...)")
-    assert target_problems(App(service, bindings[1:], adapter="local")) == []
+        App(service, bindings, adapter="aws", dead_letter="https://example.com/")
+    text = str(raised.value)
+    assert "destination('orders.placed', ...): 'arn:aws:s3:::bucket' is not an AWS destination" in text
+    assert "SNS topic ARN" in text
+    assert "App(dead_letter=...): 'https://example.com/' is not an AWS destination" in text
+    assert "dlq" not in text  # the good target is not named
+    logical = App(service, [destination("orders.placed", "orders-events"), bindings[1]], adapter="aws")
+    assert target_problems(logical) == []
 
 
 def test_app_publisher_names_the_service() -> None:
     service, _ = shop()
-    app = App(service, [destination("orders.placed", "arn:aws:sns:us-east-1:1:t")], adapter="aws")
+    app = App(service, [destination("orders.placed", "orders-events")], adapter="aws")
     assert isinstance(app.publisher, AwsPublisher)
     assert app.publisher.source == "portside.shop"
 
