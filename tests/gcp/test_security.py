@@ -184,7 +184,9 @@ def test_http_needs_no_token_with_verification_on(verifying: Any) -> None:
     assert verifying.http("http", HttpRequest.from_url("GET", "/items/1")).status == 200
 
 
-def test_unreachable_certificates_answer_503(main: ModuleType, monkeypatch: pytest.MonkeyPatch, key: Key) -> None:
+def test_unreachable_certificates_answer_503(
+    main: ModuleType, monkeypatch: pytest.MonkeyPatch, key: Key
+) -> None:
     from .server import free_port
 
     kit = build(main, monkeypatch, PORTSIDE_GCP_AUDIENCE=AUDIENCE,

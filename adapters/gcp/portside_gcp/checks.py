@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portside import App
-from portside.bindings import ScheduleBinding
+from portside.kit import ScheduleBinding
 
 from . import options
 from .publisher import target_problems

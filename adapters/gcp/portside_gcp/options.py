@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from portside.bindings import Binding, QueueBinding, ScheduleBinding, SubscriptionBinding
+from portside.kit import QueueBinding, ScheduleBinding, SubscriptionBinding
 
 ADAPTER = "gcp"
 _KNOWN: dict[str, frozenset[str]] = {
@@ -27,8 +27,9 @@ _KNOWN: dict[str, frozenset[str]] = {
 }
 
 
-def of(binding: Binding) -> Mapping[str, Any]:
-    return binding.options_for(ADAPTER)
+def of(binding: Any) -> Mapping[str, Any]:
+    found: Mapping[str, Any] = binding.options_for(ADAPTER)
+    return found
 
 
 def short_name(value: str) -> str:
@@ -51,7 +52,7 @@ def schedule_topic(binding: ScheduleBinding) -> str:
     return short_name(value) if isinstance(value, str) and value else binding.name
 
 
-def problems(bindings: list[Binding]) -> list[str]:
+def problems(bindings: list[Any]) -> list[str]:
     """Every gcp option that cannot work, each with its fix."""
     found: list[str] = []
     for binding in bindings:

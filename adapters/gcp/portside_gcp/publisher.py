@@ -18,8 +18,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from portside import Message, PublishError
-from portside.bindings import DROP, HAND_BACK, DestinationBinding
-from portside.kit import PublisherBase, TooLarge
+from portside.kit import DROP, HAND_BACK, DestinationBinding, PublisherBase, TooLarge
 
 from .settings import project_from
 

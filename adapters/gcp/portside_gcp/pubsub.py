@@ -33,7 +33,6 @@ from .schedules import tick_body
 
 if TYPE_CHECKING:
     from portside import App
-    from portside.bindings import Binding
 
 TRANSPORT = "gcp:pubsub"
 SCHEDULE_TRANSPORT = "gcp:scheduler"
@@ -56,7 +55,7 @@ class Source:
         attempt: Any = None,
         identity: Mapping[str, Any] | None = None,
         raw: Any = None,
-        fallback: Binding | None = None,
+        fallback: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self.subscription = subscription
@@ -102,7 +101,7 @@ def read_message(app: App, routes: Routes, message: Any, source: Source) -> tupl
     if schedule is not None or attributes.get(SCHEDULE_ATTRIBUTE):
         return _tick(app, schedule, attributes.get(SCHEDULE_ATTRIBUTE), publish_time, headers, message_id,
                      attempt, source), schedule, group
-    binding: Binding | None = routes.pubsub(source.subscription, source.topic) or source.fallback
+    binding: Any = routes.pubsub(source.subscription, source.topic) or source.fallback
     inbound_headers = Headers(headers)
     topic = resolve_topic(binding, inbound_headers)
     fields: dict[str, Any] = {

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from portside import OBJECT_CREATED, OBJECT_DELETED
-from portside.bindings import (
+from portside.kit import (
+    OBJECT_CREATED,
+    OBJECT_DELETED,
     EventBinding,
     QueueBinding,
     ScheduleBinding,

@@ -15,8 +15,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from portside import OBJECT_CREATED, OBJECT_DELETED, HttpRequest, HttpResponse, InMemoryPublisher, State
-from portside.bindings import EventBinding, QueueBinding, ScheduleBinding, SubscriptionBinding
-from portside.kit import DELIVERY_HEADER, Delivered, Outgoing
+from portside.kit import (
+    DELIVERY_HEADER,
+    Delivered,
+    EventBinding,
+    Outgoing,
+    QueueBinding,
+    ScheduleBinding,
+    SubscriptionBinding,
+)
 from portside.kit.cloudevents import STRUCTURED, CloudEvent, to_binary, to_dict
 
 from . import options
