@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("main", help="path of the startup file (main.py)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    run.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                     help="each request's deadline, as a function timeout (ctx.remaining_seconds() "
+                          "counts it down); default 30")
     run.add_argument("--cors", action="append", metavar="ORIGIN",
                      help="let browsers on ORIGIN (e.g. http://localhost:3000, or '*') call the service; "
                           "repeat for several")
@@ -85,11 +88,14 @@ def _version() -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .local.runtime import LocalRuntime
+    from .local.runtime import DEFAULT_DEADLINE_SECONDS, LocalRuntime
     from .startup import load_app
 
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     app = load_app(args.main, adapter="local")
-    runtime = LocalRuntime(app, cors=args.cors)
+    deadline = DEFAULT_DEADLINE_SECONDS if args.timeout is None else args.timeout
+    runtime = LocalRuntime(app, cors=args.cors, deadline_seconds=deadline)
     runtime.serve(args.host, args.port)
     return 0
 
@@ -151,14 +157,15 @@ def _read_event(path: Path) -> Any:
 def _recording(app: App) -> list[tuple[Message, Result[Any]]]:
     """Record every (message, result) the app dispatches from now on."""
     seen: list[tuple[Message, Result[Any]]] = []
-    dispatch = app.dispatch
+    dispatcher = app._dispatcher  # what App.dispatch and kit.Batch both call
+    dispatch = dispatcher.dispatch
 
     def recording(message: Message) -> Result[Any]:
         result = dispatch(message)
         seen.append((message, result))
         return result
 
-    app.dispatch = recording  # type: ignore[method-assign]
+    dispatcher.dispatch = recording  # type: ignore[method-assign]
     return seen
 
 

@@ -31,12 +31,15 @@ from .cors import CorsPolicy
 from .scheduler import LocalScheduler
 
 INTERNAL_PREFIX = "/_portside/"
+DEFAULT_DEADLINE_SECONDS = 30.0  # a generous function timeout; `portside run --timeout` changes it
 
 
 class LocalQueue:
     """At-least-once delivery in one worker thread: retried messages are redelivered with backoff
     up to `max_attempts`; then they are handed back, like a cloud queue's redrive policy would
     move them, into the broker's dead-letter list. Handed-back poison lands there too."""
+
+    deadline_seconds: float | None = None  # what ctx.remaining_seconds() counts down from
 
     def __init__(self, app: App, broker: LocalBroker, *, max_attempts: int = 3, backoff: float = 0.05) -> None:
         self.app = app
@@ -69,6 +72,8 @@ class LocalQueue:
         """Deliver with the queue's retry policy, in the calling thread."""
         dead_letter = getattr(binding, "dead_letter", None)
         while True:
+            if self.deadline_seconds is not None:  # each attempt gets its own, as each invocation does
+                message = message.replace(deadline=time.monotonic() + self.deadline_seconds)
             settlement = self.app.deliver(message, dead_letter=dead_letter)
             if settlement.state is not State.RETRIED or message.attempt >= self.max_attempts:
                 break
@@ -106,15 +111,29 @@ class LocalQueue:
 class LocalRuntime:
     """The local adapter's entry point: an HTTP server and a queue around one App."""
 
-    def __init__(self, app: App, *, cors: str | Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        cors: str | Iterable[str] | None = None,
+        deadline_seconds: float | None = DEFAULT_DEADLINE_SECONDS,
+    ) -> None:
         """`cors`: origins (or "*") whose browsers may call the service; the server then answers
-        their preflights (see cors.py). Without it, OPTIONS is routed like any method."""
+        their preflights (see cors.py). Without it, OPTIONS is routed like any method.
+
+        `deadline_seconds`: how long each request or delivery attempt may take, as a function
+        timeout on a cloud; handlers see it count down in `ctx.remaining_seconds()` (None: no
+        deadline). Nothing is stopped locally; a request that overruns it is logged."""
+        if deadline_seconds is not None and not deadline_seconds > 0:
+            raise StartupError(f"deadline_seconds must be positive (got {deadline_seconds!r}); None means none")
         self.app = app
         self.cors = CorsPolicy(cors) if cors is not None else None
+        self.deadline_seconds = deadline_seconds
         publisher = app.publisher
         self.broker = publisher if isinstance(publisher, LocalBroker) else LocalBroker(app)
         self.broker.sink = self.enqueue
         self.queue = LocalQueue(app, self.broker)
+        self.queue.deadline_seconds = deadline_seconds
         self._server: ThreadingHTTPServer | None = None
         self.scheduler = LocalScheduler(self)
 
@@ -301,6 +320,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         split = urlsplit(self.path)
         headers = Headers(self.headers.items())
+        seconds = self.runtime.deadline_seconds
         try:
             body = self._read_body(self.runtime.app.limits.max_body_bytes)
         except _Refused as refused:  # answer, then drop the connection: the rest of it is unread
@@ -313,17 +333,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 headers=headers,
                 query=parse_qs(split.query, keep_blank_values=True),
                 body=body,
+                deadline=None if seconds is None else time.monotonic() + seconds,
                 transport="local-http",
                 raw=None,
             )
             response = self._respond(request)
         self._send(response)
+        elapsed = time.perf_counter() - started
         logs.log(
             logs.INFO,
             f"{self.command} {split.path} -> {response.status}",
             correlation_id=response.headers.get("x-correlation-id"),
-            ms=round((time.perf_counter() - started) * 1000, 2),
+            ms=round(elapsed * 1000, 2),
         )
+        if seconds is not None and elapsed > seconds:
+            logs.log(
+                logs.WARNING,
+                f"{self.command} {split.path} took {elapsed:.1f} s, past its {seconds:g} s deadline: a "
+                "cloud would have stopped it; make it faster or raise the timeout (portside run --timeout)",
+                correlation_id=response.headers.get("x-correlation-id"),
+            )
 
     def _respond(self, request: HttpRequest) -> HttpResponse:
         cors = self.runtime.cors
