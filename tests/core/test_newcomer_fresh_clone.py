@@ -22,7 +22,17 @@ def pytest_run(*args: str, cwd: Path = samples.ROOT, **env: str) -> subprocess.C
     )
 
 
-def test_without_shared_every_module_collects_and_sample_tests_skip_naming_the_directory() -> None:
+def test_without_shared_every_test_module_collects() -> None:
+    out = pytest_run("--collect-only", PORTSIDE_SHARED_DIR="/nonexistent", CI="true")  # tests and examples
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    summary = out.stdout.splitlines()[-1]
+    assert "error" not in summary and "collected" in summary, summary
+    for line in out.stdout.splitlines():
+        if line.startswith("SKIPPED"):  # a module skipped whole: only for the missing samples
+            assert "needs ../shared/events (not found at /nonexistent/events)" in line, line
+
+
+def test_without_shared_sample_tests_skip_naming_the_directory() -> None:
     # Every module that reads samples (the whole aws suite and the CLI replay test); not this one.
     targets = ["tests/aws", "tests/core/test_testing_and_cli.py"]
     out = pytest_run(*targets, PORTSIDE_SHARED_DIR="/nonexistent", CI="true")

@@ -242,13 +242,13 @@ def test_eventbridge_refuses_both_day_fields_at_startup() -> None:
     def on_tick(message: Message) -> None:
         pass
 
-    app = App(
-        service,
-        [schedule("friday-13", "tick", "0 0 13 * 5"), schedule("nightly", "tick", "0 2 * * *")],
-        adapter="aws", publisher=InMemoryPublisher(),
-    )
-    [problem] = schedule_problems(app)
+    bindings = [schedule("friday-13", "tick", "0 0 13 * 5"), schedule("nightly", "tick", "0 2 * * *")]
+    local = App(service, bindings, adapter="local", publisher=InMemoryPublisher())
+    [problem] = schedule_problems(local)  # what the aws adapter's startup check reports
     assert problem.startswith("schedule('friday-13', 'tick', ...): EventBridge cannot run '0 0 13 * 5'")
+    with pytest.raises(StartupError, match=r"schedule\('friday-13', 'tick', \.\.\.\): EventBridge cannot run"):
+        App(service, bindings, adapter="aws", publisher=InMemoryPublisher())
+    App(service, bindings[1:], adapter="aws", publisher=InMemoryPublisher())
 
 
 def _field(low: int, high: int) -> st.SearchStrategy[str]:
