@@ -158,3 +158,15 @@ def test_portside_run_timeout(main: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+def test_the_testing_client_takes_a_deadline_too() -> None:
+    from portside.testing import TestClient
+
+    app, _ = make_app()
+    with TestClient(app, deadline_seconds=5) as client:
+        assert 4.5 < client.post("/check", json={}).json()["remaining"] <= 5
+        payload = client.send("clock.check", {}).payload
+        assert payload is not None and 4.5 < payload["remaining"] <= 5
+    with TestClient(app, deadline_seconds=None) as client:
+        assert client.post("/check", json={}).json()["remaining"] is None
