@@ -37,6 +37,7 @@ class Dispatcher:
         }
         outer = [*middleware, *service.middleware]
         self._pipeline = compose(outer, self._route_topic)
+        self._direct = not outer
         # Topics whose JSON may be parsed lazily (codec.LazyJson): the handler validates its body
         # before running (and not strictly) and no middleware could read the body first, so
         # every outcome is the one eager decoding would give.
@@ -54,7 +55,11 @@ class Dispatcher:
 
     def dispatch(self, message: Message) -> Result[Any]:
         try:
-            result = self._pipeline(message)
+            if self._direct:  # no middleware: the topic's handler chain, without a layer between
+                chain = self._chains.get(message._topic) if message._failure is None else None
+                result = chain(message) if chain is not None else self._route_topic(message)
+            else:
+                result = self._pipeline(message)
         except Exception as exc:
             result = crashed(message, exc)
         if result.status not in _SUCCESS:

@@ -82,10 +82,10 @@ def _model_names() -> frozenset[str]:
 
 def to_result(value: Any) -> Result[Any]:
     """Normalise what a handler returned: Result, model, JSON value, bytes or None."""
-    if isinstance(value, Result):
-        return value
     if value is None:
         return _fast_result(_NO_CONTENT, None)
+    if isinstance(value, Result):
+        return value
     if isinstance(value, _PAYLOAD_TYPES):
         return _fast_result(_OK, value)
     return Result(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .codec import BodyError, Limits, decode_body
+from .codec import BodyError, LazyJson, Limits, decode_body
 from .headers import Headers
 from .message import Message
 from .result import Error, Result
@@ -82,12 +82,16 @@ def receive(inbound: Inbound, limits: Limits, deferrable: frozenset[str]) -> Mes
     `deferrable`: the topics whose JSON may be parsed lazily (see dispatch.Dispatcher)."""
     topic, failure, body, data = inbound.topic, inbound.failure, inbound.body, inbound.data
     if body is UNSET:
-        try:
-            body = decode_body(
-                data, inbound.content_type, limits, lazy=inbound.lazy and topic in deferrable
-            )
-        except BodyError as exc:
-            failure, body = failure or exc.result, data
+        if (  # the common case, without the general decoder: JSON text a model validates itself
+            inbound.lazy and inbound.content_type is None and type(data) is str and topic in deferrable
+            and data and len(data) * 4 <= limits.max_body_bytes
+            and data.count("{") + data.count("[") <= limits.max_depth
+        ):
+            body = LazyJson(data)
+        else:
+            body = _decoded(inbound, limits, topic in deferrable)
+            if type(body) is BodyError:
+                failure, body = failure or body.result, data
     if topic is None:
         topic = ""
         failure = failure or Result.not_found(
@@ -101,6 +105,14 @@ def receive(inbound: Inbound, limits: Limits, deferrable: frozenset[str]) -> Mes
         topic, body, headers, inbound.id, inbound.correlation_id, inbound.transport, inbound.raw,
         inbound.params, inbound.identity, inbound.deadline, inbound.attempt, failure, data,
     )
+
+
+def _decoded(inbound: Inbound, limits: Limits, deferrable: bool) -> Any:
+    """The decoded body, or the BodyError saying why it cannot be decoded."""
+    try:
+        return decode_body(inbound.data, inbound.content_type, limits, lazy=inbound.lazy and deferrable)
+    except BodyError as exc:
+        return exc
 
 
 def _with_content_type(headers: Headers | Mapping[str, str] | None, content_type: str) -> Headers:

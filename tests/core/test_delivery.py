@@ -242,7 +242,8 @@ R, A = State.RETRIED, State.ACKNOWLEDGED
 def test_ordered_batch_blocks_only_the_failed_group(service: Service) -> None:
     app = app_with(service)
     batch = batch_of(app, [GOOD, FLAKY, GOOD, GOOD, GOOD], ordered=True, groups=["g1", "g1", "g1", "g2", "g1"])
-    states = [s.state for s in batch.settle()]
+    batch.settle()
+    states = [s.state for s in batch.settlements]
     assert states == [A, R, R, A, R]
     assert batch.redelivery_ids() == ["r1", "r2", "r4"]
     assert batch.settlements[2].result.errors[0].code == "order_preserved"
@@ -252,7 +253,8 @@ def test_ordered_batch_blocks_only_the_failed_group(service: Service) -> None:
 def test_ordered_batch_without_groups_blocks_everything_after_a_failure(service: Service) -> None:
     app = app_with(service)
     batch = batch_of(app, [GOOD, FLAKY, GOOD], ordered=True, groups=[None, None, None])
-    assert [s.state for s in batch.settle()] == [A, R, R]
+    batch.settle()
+    assert [s.state for s in batch.settlements] == [A, R, R]
     assert len(sent(app)) == 1
 
 
@@ -260,13 +262,15 @@ def test_handed_back_poison_blocks_its_group_too(service: Service) -> None:
     app = app_with(service)
     poison = ("items.create", {"qty": "x"})
     batch = batch_of(app, [poison, GOOD], ordered=True, groups=["g", "g"])
-    assert [s.state for s in batch.settle()] == [State.HANDED_BACK, R]
+    batch.settle()
+    assert [s.state for s in batch.settlements] == [State.HANDED_BACK, R]
 
 
 def test_unordered_batch_processes_every_message(service: Service) -> None:
     app = app_with(service)
     batch = batch_of(app, [GOOD, FLAKY, GOOD], ordered=False, groups=["g", "g", "g"])
-    assert [s.state for s in batch.settle()] == [A, R, A]
+    batch.settle()
+    assert [s.state for s in batch.settlements] == [A, R, A]
     assert batch.redelivery_ids() == ["r1"]
     assert batch.counts() == {"acknowledged": 2, "retried": 1, "dead_lettered": 0, "handed_back": 0}
 

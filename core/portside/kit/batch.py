@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import PortsideError
 from ..message import Message
 from ..outcomes import OUTCOMES, Delivery
+from ..result import Result
 from ..settlement import Settlement, State, order_preserved
 
 if TYPE_CHECKING:
@@ -37,15 +38,18 @@ class Redeliver(PortsideError):
 class Batch:
     """The Messages of one invocation, in record order, and their settlements once settled."""
 
-    __slots__ = ("_entries", "app", "ordered", "settlements")
+    __slots__ = ("_entries", "_outcomes", "_settlements", "app", "ordered")
 
     def __init__(self, app: App, *, ordered: bool = False) -> None:
         self.app = app
         self.ordered = ordered
-        self.settlements: list[Settlement] = []
         # (message, record id, binding's dead-letter choice, ordering group) per record:
         # one tuple per record is cheaper than four parallel lists on this hot path.
         self._entries: list[tuple[Message, Any, str | None, Hashable]] = []
+        # Per record once settled: its Settlement, or only the Result of an acknowledged message
+        # (the common case; its Settlement is built if someone asks, see `settlements`).
+        self._outcomes: list[Settlement | Result[Any]] = []
+        self._settlements: list[Settlement] | None = None
 
     def add(
         self, message: Message, record_id: Any = "", *, binding: Any = None, group: Hashable = None
@@ -67,26 +71,36 @@ class Batch:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def settle(self) -> list[Settlement]:
-        """Dispatch every message (in order) and settle each one; returns the settlements."""
-        settlements = self.settlements
+    def settle(self) -> None:
+        """Dispatch every message (in order) and settle each one (see `settlements`)."""
+        outcomes = self._outcomes
         app = self.app
-        dispatch, deliver = app.dispatch, app.deliver
+        dispatch, deliver = app._dispatcher.dispatch, app.deliver  # the App's own, one call less
         blocked: set[Hashable] = set()
         ordered = self.ordered
         for message, _, dead_letter, group in self._entries:
             if ordered and group in blocked:
-                settlements.append(Settlement(_RETRIED, order_preserved(), message, "order preserved"))
+                outcomes.append(Settlement(_RETRIED, order_preserved(), message, "order preserved"))
                 continue
             result = dispatch(message)
             if result.status in _ACKED:  # the common case, without a second call
-                settlements.append(Settlement(_ACKNOWLEDGED, result, message))
+                outcomes.append(result)
                 continue
             settlement = deliver(message, dead_letter=dead_letter, result=result)
-            settlements.append(settlement)
+            outcomes.append(settlement)
             if ordered and settlement.redeliver:
                 blocked.add(group)
-        return settlements
+
+    @property
+    def settlements(self) -> list[Settlement]:
+        """Each record's Settlement, in record order (empty until `settle()`)."""
+        settled = self._settlements
+        if settled is None or len(settled) != len(self._outcomes):
+            settled = self._settlements = [
+                outcome if isinstance(outcome, Settlement) else Settlement(_ACKNOWLEDGED, outcome, entry[0])
+                for outcome, entry in zip(self._outcomes, self._entries, strict=False)
+            ]
+        return settled
 
     def redelivery_ids(self) -> list[Any]:
         """The record ids of every retried or handed-back message, for a partial-failure report.
@@ -94,12 +108,12 @@ class Batch:
         A message to redeliver whose record has no id cannot be named, and naming nothing would
         lose it, so this raises Redeliver and the whole batch is redelivered instead."""
         ids = []
-        for settlement, (_, record_id, _, _) in zip(self.settlements, self._entries, strict=True):
-            if settlement.redeliver:
+        for outcome, (_, record_id, _, _) in zip(self._outcomes, self._entries, strict=True):
+            if type(outcome) is Settlement and outcome.redeliver:
                 if record_id in (None, ""):
                     raise Redeliver(
                         "a record to redeliver has no id the platform can name it by; redelivering "
-                        f"the whole batch instead ({describe(settlement)})"
+                        f"the whole batch instead ({describe(outcome)})"
                     )
                 ids.append(record_id)
         return ids
