@@ -199,9 +199,14 @@ class GcpTestingKit:
         source = "//portside.test/events"
         subject = None
         if kind.startswith("google.cloud.storage.object.v1.") and isinstance(value, dict):
-            bucket = value.get("bucket", "bucket")
+            # Sent as {"bucket", "key", "size"} like every kit; Cloud Storage names the key `name`.
+            bucket, name = value.get("bucket", "bucket"), value.get("key", value.get("name", "object"))
+            size = str(value.get("size", 0))
+            extra = {k: v for k, v in value.items() if k not in ("key", "size")}
+            value = {"kind": "storage#object", "bucket": bucket, "name": name, "size": size, "generation": "1",
+                     "contentType": "application/octet-stream", "etag": f"e-{outgoing.id}", **extra}
             source = f"//storage.googleapis.com/projects/_/buckets/{bucket}"
-            subject = f"objects/{value.get('name', 'object')}"
+            subject = f"objects/{name}"
         return CloudEvent(kind, source, value, id=outgoing.id, time=_now(), subject=subject,
                           datacontenttype=content_type)
 
