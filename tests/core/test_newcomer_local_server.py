@@ -235,3 +235,19 @@ def test_portside_run_cors_option() -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "code"),
+    [
+        ("GET", "/_portside/nothing-here", "unknown_endpoint"),
+        ("POST", "/_portside/messages/no.such.topic", "unknown_topic"),
+        ("POST", "/_portside/schedules/weekly", "unknown_schedule"),
+    ],
+)
+def test_the_runtimes_own_endpoints_answer_in_the_json_format(
+    server: tuple[str, int], method: str, path: str, code: str
+) -> None:
+    status, headers, body = request(server, method, path, b"{}", X_Correlation_Id="own-1")
+    error = json_error(body, headers)
+    assert status == 404 and error["correlation_id"] == "own-1" and error["errors"][0]["code"] == code

@@ -164,31 +164,29 @@ class LocalRuntime:
             name = unquote(path[len("schedules/"):])
             binding = self.app.bindings.schedule(name)
             if binding is None:
-                return _json(404, {"error": {
-                    "status": "not_found",
-                    "message": f"no schedule binding named {name!r}; add schedule({name!r}, topic, "
-                               "expression) to the startup file",
-                }})
+                return self._not_found(request, "unknown_schedule",
+                                       f"no schedule binding named {name!r}; add schedule({name!r}, "
+                                       "topic, expression) to the startup file")
             message = self.scheduler.fire(binding)
             return _json(202, {"id": message.id, "topic": message.topic, "status": "queued"})
         if path == "dead-letters" and method == "GET":
             return _json(200, [letter.describe() for letter in self.broker.dead_letters])
         if path == "published" and method == "GET":
             return _json(200, [_describe(m, t) for m, t in self.broker.sent])
-        return _json(404, {"error": {
-            "status": "not_found",
-            "message": f"no portside endpoint {method} {request.path}; try GET /_portside/health, "
-                       "POST /_portside/messages/{topic}, POST /_portside/schedules/{name}, "
-                       "GET /_portside/dead-letters, GET /_portside/published",
-        }})
+        return self._not_found(request, "unknown_endpoint",
+                               f"no portside endpoint {method} {request.path}; try GET /_portside/health, "
+                               "POST /_portside/messages/{topic}, POST /_portside/schedules/{name}, "
+                               "GET /_portside/dead-letters, GET /_portside/published")
+
+    def _not_found(self, request: HttpRequest, code: str, text: str) -> HttpResponse:
+        """An internal endpoint's 404, in the app's JSON error format."""
+        message = Message("", None, request.headers, transport=request.transport)
+        return self.app.render_http(Result.not_found(Error(code, text)), message)
 
     def _accept_message(self, topic: str, request: HttpRequest) -> HttpResponse:
         if topic not in self.app.service.handlers:
-            return _json(404, {"error": {
-                "status": "not_found",
-                "message": f"no handler for topic {topic!r}; handled topics: "
-                           f"{', '.join(self.app.service.topics)}",
-            }})
+            return self._not_found(request, "unknown_topic", f"no handler for topic {topic!r}; handled "
+                                   f"topics: {', '.join(self.app.service.topics)}")
         message = self.app.receive(Inbound(
             topic,
             request.body,
