@@ -50,7 +50,7 @@ def make_service() -> Service:
         seen.append(("files.created", body))
 
     @service.handler("custom.event")
-    def custom(body: Any, ctx: Context) -> None:
+    def custom(body: Any) -> None:
         seen.append(("custom.event", body))
 
     @service.handler("tick")
