@@ -117,7 +117,7 @@ class GcpTestingKit:
         """(method, path, headers, body) of one delivery in `shape`, as Google sends it."""
         data = outgoing.data.encode("utf-8") if isinstance(outgoing.data, str) else outgoing.data
         if shape == "scheduler_http":
-            return "POST", "/", {JOB_HEADER: binding.name, TIME_HEADER: _now()}, data
+            return "POST", "/", {**outgoing.headers, JOB_HEADER: binding.name, TIME_HEADER: _now()}, data
         if isinstance(binding, EventBinding):
             event = self.event(binding, data, outgoing)
             if shape == "cloudevent_binary":
