@@ -48,12 +48,14 @@ SEEDS: list[tuple[dict[str, str], Any]] = [
      {"eventId": "4", "eventType": "providers/firebase.auth/eventTypes/user.create", "resource": "projects/p",
       "timestamp": "2024-01-01T00:00:00Z", "data": {"uid": "u", "metadata": {"createdAt": "x"}}}),
     ({"ce-specversion": "1.0", "ce-id": "5", "ce-source": "//x",
-      "ce-type": "google.cloud.audit.log.v1.written", "content-type": "application/json"}, {"protoPayload": {"a": 1}}),
+      "ce-type": "google.cloud.audit.log.v1.written", "content-type": "application/json"},
+     {"protoPayload": {"a": 1}}),
 ]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=12,
 )
 
