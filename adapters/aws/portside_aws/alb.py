@@ -12,6 +12,7 @@ from typing import Any
 
 from portside import HttpRequest, HttpResponse
 
+from . import detect
 from . import http_common as common
 from .records import lambda_request_id
 from .settings import AwsSettings
@@ -20,11 +21,7 @@ KIND = "http"
 _SET_COOKIE = "set-cookie"
 
 
-def matches(event: dict[str, Any]) -> bool:
-    if not isinstance(event, dict):
-        return False
-    context = event.get("requestContext")
-    return isinstance(context, dict) and "elb" in context
+matches = detect.alb
 
 
 def to_request(event: dict[str, Any], context: Any, settings: AwsSettings | None) -> HttpRequest:

@@ -13,6 +13,7 @@ from typing import Any
 
 from portside import HttpRequest, HttpResponse
 
+from . import detect
 from . import http_common as common
 from .records import lambda_request_id
 from .settings import AwsSettings
@@ -20,7 +21,6 @@ from .settings import AwsSettings
 KIND = "http"
 
 # Not a proxied request, though it has `httpMethod`: WebSocket routes, ALB targets.
-_OTHER_CONTEXTS = ("elb", "connectionId", "eventType")
 # Authorizer fields API Gateway adds itself; the rest is a Lambda authorizer's context.
 _AUTHORIZER_OWN = frozenset({"principalId", "integrationLatency", "claims", "scopes"})
 _IAM_FIELDS = (
@@ -37,17 +37,7 @@ _IAM_FIELDS = (
 )
 
 
-def matches(event: dict[str, Any]) -> bool:
-    """`methodArn` marks an authorizer request; no `requestContext`, a Bedrock agent event."""
-    if not isinstance(event, dict):
-        return False
-    context = event.get("requestContext")
-    return (
-        "httpMethod" in event
-        and "methodArn" not in event
-        and isinstance(context, dict)
-        and not any(key in context for key in _OTHER_CONTEXTS)
-    )
+matches = detect.apigw_rest
 
 
 def to_request(event: dict[str, Any], context: Any, settings: AwsSettings | None) -> HttpRequest:

@@ -13,6 +13,7 @@ from typing import Any
 from portside import HttpRequest, HttpResponse
 from portside.kit import strip_prefix
 
+from . import detect
 from . import http_common as common
 from .records import lambda_deadline, lambda_request_id
 from .settings import AwsSettings
@@ -20,14 +21,7 @@ from .settings import AwsSettings
 KIND = "http"
 
 
-def matches(event: dict[str, Any]) -> bool:
-    """`rawPath` is 2.0-only; a `routeArn` marks an HTTP API *authorizer* request instead."""
-    return (
-        isinstance(event, dict)
-        and "rawPath" in event
-        and "routeArn" not in event
-        and isinstance(event.get("requestContext"), dict)
-    )
+matches = detect.apigw_v2
 
 
 def is_function_url(event: dict[str, Any]) -> bool:

@@ -21,14 +21,13 @@ from pydantic_core import to_jsonable_python
 from portside import App
 from portside.kit import Batch, Inbound, poison, text
 
-from . import records
+from . import detect, records
 
 KIND = "messages"
 TRANSPORT = "aws:invoke"
 
 
-def matches(event: Any) -> bool:
-    return isinstance(event, dict) and isinstance(event.get("topic"), str) and "Records" not in event
+matches = detect.direct
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:

@@ -25,7 +25,7 @@ from typing import Any
 from portside import App, Message
 from portside.kit import Batch, Inbound, Malformed, b64decode, poison, text
 
-from . import records
+from . import detect, records
 
 KIND = "messages"
 TRANSPORT = "aws:dynamodb"
@@ -34,8 +34,7 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def matches(event: Any) -> bool:
-    return isinstance(event, dict) and records.first_record_source(event) == "aws:dynamodb"
+matches = detect.dynamodb
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:

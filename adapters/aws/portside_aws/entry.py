@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 from portside import App, Message
-from portside.kit import EntryPoint
+from portside.kit import EntryPoint, LazyShape
 
 from .errors import DeliveryFailed, UnsupportedEvent
 from .settings import AwsSettings
 
 
-def shapes() -> list[ModuleType]:
-    """Ordered: the cheap, most common checks first. Imported once per cold start."""
-    from . import (
-        alb,
-        apigw_rest,
-        apigw_v2,
-        direct,
-        dynamodb,
-        eventbridge,
-        kafka,
-        kinesis,
-        s3,
-        sns,
-        sqs,
-    )
+def shapes() -> list[LazyShape]:
+    """Every shape, in detection order; a shape's module is imported when its first event comes."""
+    from .detect import SHAPES
 
-    return [apigw_v2, apigw_rest, alb, sqs, sns, eventbridge, s3, kinesis, dynamodb, kafka, direct]
+    return [LazyShape(matches, module) for matches, module in SHAPES]
 
 
 def describe_unknown(event: Any) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portside.kit import Redeliver, UnsupportedEvent as _Unsupported
+from portside.kit import Redeliver
+from portside.kit import UnsupportedEvent as _Unsupported
 
 
 class UnsupportedEvent(_Unsupported):

@@ -26,7 +26,7 @@ from typing import Any
 from portside import OBJECT_CREATED, OBJECT_DELETED, App
 from portside.kit import CORRELATION_HEADER, TOPIC_HEADER, Batch, Inbound, correlation, text
 
-from . import records
+from . import detect, records
 
 KIND = "messages"
 TRANSPORT = "aws:eventbridge"
@@ -34,13 +34,7 @@ SCHEDULED = "Scheduled Event"
 _NEUTRAL_S3 = {"Object Created": OBJECT_CREATED, "Object Deleted": OBJECT_DELETED}
 
 
-def matches(event: Any) -> bool:
-    return (
-        isinstance(event, dict)
-        and isinstance(event.get("detail-type"), str)
-        and isinstance(event.get("source"), str)
-        and "Records" not in event
-    )
+matches = detect.eventbridge
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:

@@ -25,16 +25,13 @@ from typing import Any
 from portside import App, Headers, Message
 from portside.kit import Batch, Inbound, Malformed, b64decode, correlation, poison, resolve_topic, text
 
-from . import records
+from . import detect, records
 
 KIND = "messages"
 TRANSPORT = "aws:kafka"
-SOURCES = frozenset({"aws:kafka", "aws:SelfManagedKafka", "SelfManagedKafka"})
 
 
-def matches(event: Any) -> bool:
-    source = event.get("eventSource") if isinstance(event, dict) else None
-    return isinstance(source, str) and source in SOURCES and "records" in event
+matches = detect.kafka
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:

@@ -22,14 +22,13 @@ from typing import Any
 from portside import App, Message
 from portside.kit import Batch, Inbound, Malformed, b64decode, poison, text
 
-from . import records
+from . import detect, records
 
 KIND = "messages"
 TRANSPORT = "aws:kinesis"
 
 
-def matches(event: Any) -> bool:
-    return isinstance(event, dict) and records.first_record_source(event) == "aws:kinesis"
+matches = detect.kinesis
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:

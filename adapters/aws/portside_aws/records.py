@@ -17,14 +17,6 @@ from portside.kit import Batch, Malformed, lazy_deadline
 EMPTY = Headers()
 
 
-def first_record_source(event: Mapping[str, Any], key: str = "eventSource") -> object:
-    """`Records[0][key]`, the field Lambda's record events are told apart by, or None."""
-    records = event.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], dict):
-        return records[0].get(key)
-    return None
-
-
 def records_of(event: Mapping[str, Any]) -> list[Any]:
     records = event.get("Records")
     return records if isinstance(records, list) else []

@@ -20,14 +20,13 @@ from urllib.parse import unquote_plus
 from portside import OBJECT_CREATED, OBJECT_DELETED, App, Message
 from portside.kit import Batch, Inbound, Malformed, poison, text
 
-from . import records
+from . import detect, records
 
 KIND = "messages"
 TRANSPORT = "aws:s3"
 
 
-def matches(event: Any) -> bool:
-    return isinstance(event, dict) and records.first_record_source(event) == "aws:s3"
+matches = detect.s3
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:

@@ -20,14 +20,13 @@ from typing import Any
 from portside import App, Message
 from portside.kit import Batch, Inbound, Malformed, correlation, poison, resolve_topic, text, unroutable_reason
 
-from . import records
+from . import detect, records
 
 KIND = "messages"
 TRANSPORT = "aws:sns"
 
 
-def matches(event: Any) -> bool:
-    return isinstance(event, dict) and records.first_record_source(event, "EventSource") == "aws:sns"
+matches = detect.sns
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:

@@ -40,7 +40,7 @@ from portside.kit import (
     unroutable_reason,
 )
 
-from . import eventbridge, records, s3
+from . import detect, eventbridge, records, s3
 
 KIND = "messages"
 TRANSPORT = "aws:sqs"
@@ -51,8 +51,7 @@ _SNS_VALUES = ("Value",)
 Source = tuple["str | None", Any, bool, "str | None"]
 
 
-def matches(event: Any) -> bool:
-    return isinstance(event, dict) and records.first_record_source(event) == "aws:sqs"
+matches = detect.sqs
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:

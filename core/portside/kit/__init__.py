@@ -17,49 +17,138 @@ An adapter imports only `portside` and `portside.kit`. What it builds on:
 - testing: `TestingKit`, `Outgoing`, `Delivered` (the contract suite drives every adapter).
 """
 
-from ..adapter_hooks import Capabilities, hookimpl
-from ..bindings import (
-    DROP,
-    HAND_BACK,
-    MESSAGE_TOPIC,
-    NEUTRAL_EVENTS,
-    OBJECT_CREATED,
-    OBJECT_DELETED,
-    DestinationBinding,
-    EventBinding,
-    HttpBinding,
-    QueueBinding,
-    ScheduleBinding,
-    SubscriptionBinding,
-    TransportKind,
-    is_logical_name,
-)
-from ..http_flow import IDEMPOTENCY_HEADER, error_body
-from ..inbound import UNSET, Inbound
-from ..message import CORRELATION_HEADER, TOPIC_HEADER
-from ..routing import strip_prefix
-from ..schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
-from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
-from . import cloudevents, invocation
-from .batch import Batch, Redeliver
-from .cookies import join_cookies, split_cookie_header, split_set_cookie
-from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
-from .entry import EntryPoint, HttpShape, MessageShape, UnsupportedEvent
-from .publishing import PublisherBase
-from .records import (
-    Malformed,
-    b64decode,
-    correlation,
-    header_map,
-    lazy_deadline,
-    monotonic_deadline,
-    poison,
-    positive_int,
-    resolve_topic,
-    text,
-    unroutable_reason,
-)
-from .testing import Delivered, Outgoing, TestingKit
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported on first use
+    from ..adapter_hooks import Capabilities, hookimpl
+    from ..bindings import (
+        DROP,
+        HAND_BACK,
+        MESSAGE_TOPIC,
+        NEUTRAL_EVENTS,
+        OBJECT_CREATED,
+        OBJECT_DELETED,
+        DestinationBinding,
+        EventBinding,
+        HttpBinding,
+        QueueBinding,
+        ScheduleBinding,
+        SubscriptionBinding,
+        TransportKind,
+        is_logical_name,
+    )
+    from ..http_flow import IDEMPOTENCY_HEADER, error_body
+    from ..inbound import UNSET, Inbound
+    from ..message import CORRELATION_HEADER, TOPIC_HEADER
+    from ..routing import strip_prefix
+    from ..schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
+    from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
+    from . import cloudevents, invocation
+    from .batch import Batch, Redeliver
+    from .cookies import join_cookies, split_cookie_header, split_set_cookie
+    from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
+    from .entry import EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent
+    from .publishing import PublisherBase
+    from .records import (
+        Malformed,
+        b64decode,
+        correlation,
+        header_map,
+        lazy_deadline,
+        monotonic_deadline,
+        poison,
+        positive_int,
+        resolve_topic,
+        text,
+        unroutable_reason,
+    )
+    from .testing import Delivered, Outgoing, TestingKit
+
+# name -> the module (relative to portside.kit) that defines it. Imported on first use: an
+# adapter's cold start pays only for the parts of the kit its first invocation touches.
+_LAZY = {
+    "Batch": ".batch",
+    "CORRELATION_HEADER": "..message",
+    "Capabilities": "..adapter_hooks",
+    "Cron": "..schedules",
+    "DAYS": "..schedules",
+    "DELIVERY_HEADER": ".delivery",
+    "DELIVERY_STATUS": ".delivery",
+    "DROP": "..bindings",
+    "Delivered": ".testing",
+    "DestinationBinding": "..bindings",
+    "ENCODING_HEADER": "..settlement",
+    "ERROR_HEADER": "..settlement",
+    "EntryPoint": ".entry",
+    "EventBinding": "..bindings",
+    "FIELDS": "..schedules",
+    "HAND_BACK": "..bindings",
+    "HttpBinding": "..bindings",
+    "HttpShape": ".entry",
+    "LazyShape": ".entry",
+    "IDEMPOTENCY_HEADER": "..http_flow",
+    "Inbound": "..inbound",
+    "MESSAGE_TOPIC": "..bindings",
+    "Malformed": ".records",
+    "MessageShape": ".entry",
+    "NEUTRAL_EVENTS": "..bindings",
+    "OBJECT_CREATED": "..bindings",
+    "OBJECT_DELETED": "..bindings",
+    "Outgoing": ".testing",
+    "PublisherBase": ".publishing",
+    "QueueBinding": "..bindings",
+    "Rate": "..schedules",
+    "Redeliver": ".batch",
+    "SOURCE_HEADER": "..settlement",
+    "ScheduleBinding": "..bindings",
+    "ScheduleError": "..schedules",
+    "Settlement": "..settlement",
+    "State": "..settlement",
+    "SubscriptionBinding": "..bindings",
+    "TOPIC_HEADER": "..message",
+    "TestingKit": ".testing",
+    "TooLarge": "..settlement",
+    "TransportKind": "..bindings",
+    "UNSET": "..inbound",
+    "UnsupportedEvent": ".entry",
+    "b64decode": ".records",
+    "cloudevents": ".cloudevents",
+    "correlation": ".records",
+    "error_body": "..http_flow",
+    "header_map": ".records",
+    "hookimpl": "..adapter_hooks",
+    "invocation": ".invocation",
+    "is_logical_name": "..bindings",
+    "join_cookies": ".cookies",
+    "lazy_deadline": ".records",
+    "monotonic_deadline": ".records",
+    "parse_schedule": "..schedules",
+    "poison": ".records",
+    "positive_int": ".records",
+    "render_delivery": ".delivery",
+    "resolve_topic": ".records",
+    "split_cookie_header": ".cookies",
+    "split_set_cookie": ".cookies",
+    "strip_prefix": "..routing",
+    "text": ".records",
+    "unroutable_reason": ".records",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'portside.kit' has no attribute {name!r}")
+    if where == f".{name}":  # a submodule (cloudevents, invocation)
+        value: Any = importlib.import_module(where, __name__)
+    else:
+        value = getattr(importlib.import_module(where, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CORRELATION_HEADER",
@@ -89,6 +178,7 @@ __all__ = [
     "HttpBinding",
     "HttpShape",
     "Inbound",
+    "LazyShape",
     "Malformed",
     "MessageShape",
     "Outgoing",

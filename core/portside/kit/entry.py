@@ -57,6 +57,30 @@ class MessageShape(Protocol):
 Shape = Any  # an HttpShape or a MessageShape module
 
 
+class LazyShape:
+    """A shape whose module is imported only when an event of its kind first arrives: its
+    cheap predicate lives apart (e.g. in a `detect` module), so a cold start pays only for the
+    shapes its first invocation needs."""
+
+    __slots__ = ("_module", "matches", "module_name")
+
+    def __init__(self, matches: Callable[[Any], bool], module_name: str) -> None:
+        self.matches = matches
+        self.module_name = module_name
+        self._module: Any = None
+
+    def load(self) -> Shape:
+        module = self._module
+        if module is None:
+            import importlib
+
+            module = self._module = importlib.import_module(self.module_name)
+        return module
+
+    def __repr__(self) -> str:
+        return f"LazyShape({self.module_name!r})"
+
+
 class UnsupportedEvent(PortsideError):
     """The event's shape is not one this adapter serves; the message lists what it serves."""
 
@@ -88,9 +112,10 @@ class EntryPoint:
         self.adapter = adapter or app.adapter_name
 
     def detect(self, event: Any) -> Shape:
+        """The shape module of `event` (a LazyShape's module is imported on first use)."""
         for shape in self.shapes:
             if shape.matches(event):
-                return shape
+                return shape.load() if type(shape) is LazyShape else shape
         raise self.unsupported(self.describe_unknown(event))
 
     def __call__(self, event: Any, context: Any = None) -> Any:
