@@ -37,6 +37,7 @@ from portside.kit import (
     poison,
     positive_int,
     resolve_topic,
+    text,
     unroutable_reason,
 )
 
@@ -100,7 +101,8 @@ def _read(
     attributes = record.get("attributes")
     if not isinstance(attributes, dict):
         attributes = {}
-    group = attributes.get("MessageGroupId") if ordered else None
+    # A group id that is not text (only in a malformed record) orders with the whole batch.
+    group = text(attributes.get("MessageGroupId")) if ordered else None
     try:
         attributes_of_message = record.get("messageAttributes")
         if attributes_of_message is None or attributes_of_message == {}:
