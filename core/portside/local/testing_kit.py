@@ -65,6 +65,7 @@ class LocalTestingKit:
         self._stack: ExitStack | None = None
         self._address: tuple[str, int] | None = None
         self._lock = threading.Lock()
+        self._own: list[Message] = []
 
     # ---------------------------------------------------------------- TestingKit
     def http_shapes(self) -> Sequence[str]:
@@ -83,6 +84,7 @@ class LocalTestingKit:
     def deliver(self, shape: str, binding: Any, messages: Sequence[Outgoing]) -> Delivered:
         broker = self.broker
         sent, kept = len(broker.sent), len(broker.dead_letters)
+        self._own.clear()
         answers: list[HttpResponse] = []
         if shape == "delivery":
             answers = self._post_each(binding, messages)
@@ -100,7 +102,8 @@ class LocalTestingKit:
             states = [delivery_state(a, m.id in parked) for a, m in zip(answers, messages, strict=True)]
         native: list[Any] = list(answers) if shape == "delivery" else list(states)
         redelivered = [m.id for m, state in zip(messages, states, strict=True) if state in _REDELIVER]
-        return Delivered(states, native, redelivered, list(broker.sent[sent:]), letters)
+        published = [(m, t) for m, t in broker.sent[sent:] if not any(m is own for own in self._own)]
+        return Delivered(states, native, redelivered, published, letters)
 
     def close(self) -> None:
         """Stop the server and the queue worker (safe to call twice)."""
@@ -175,6 +178,7 @@ class LocalTestingKit:
             if topic == MESSAGE_TOPIC:
                 topic = headers.get(TOPIC_HEADER) or ""
             message = Message(topic, None, headers, outgoing.id, None, "outbound", data=outgoing.data)
+            self._own.append(message)  # what the kit sends is not what the handlers published
             self.broker.send((target, channel), message)
         self.runtime.queue.join()
         return self._settled_since(settled, [m.id for m in messages])

@@ -1,0 +1,254 @@
+"""The one table of legitimate platform differences, read by the contract suite and shown in the README.
+
+Every adapter gives a service the same neutral result; what differs is how each native shape
+says it, and what a platform can carry at all (an HTTP API decodes `%2F` before the function
+sees it; a Kinesis record has no attributes; only SQS counts receives). Each row says it for one
+(adapter, shape); `python -m tests.contract.native_answers` prints the tables in Markdown.
+
+A message's state as the platform understands the answer (`reads`): Lambda cannot tell a retried
+record from a handed-back one (both are redelivered, and the source's redrive keeps them); the
+local queue redelivers a retried message in place up to 3 attempts, then hands it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from portside import DROP, HAND_BACK, OBJECT_CREATED, HttpResponse
+from portside.kit import Delivered, Redeliver, State
+
+ACK, RETRIED, DEAD, BACK = State.ACKNOWLEDGED, State.RETRIED, State.DEAD_LETTERED, State.HANDED_BACK
+REDELIVER = frozenset({RETRIED, BACK})
+PARKING = "parking"  # the suite's dead-letter target (a logical name every adapter resolves)
+
+# What a native message shape can carry (`MessageRow.carries`).
+ATTRIBUTES = "attributes"  # headers beside the body: correlation id, portside-topic, content-type
+RAW = "raw"  # any text as the body (so: invalid JSON, oversized and over-deep documents)
+BINARY = "binary"  # bytes that are not UTF-8
+ATTEMPT = "attempt"  # a receive / delivery count
+SENDER_ID = "sender-id"  # the id the message was sent with is the handler's message id
+DOCUMENT = "document"  # any JSON document the sender chose (not a platform-made body such as S3's)
+
+# How a dead-letter choice settles poison, per binding variant of the suite's app.
+POISON = {
+    "plain": BACK, "dl": DEAD, "drop": ACK, "back": BACK, "ordered": BACK, "bytopic": BACK, "object": BACK,
+}
+DEAD_LETTER = {"dl": PARKING, "drop": DROP, "back": HAND_BACK}
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """One native message shape. `answer` is the style the native answer has:
+    item-failures (`{"batchItemFailures": [...]}`), raise (a kit.Redeliver raised, else None),
+    push-status (an HTTP status per message), local-queue (the local queue's settlement)."""
+
+    adapter: str
+    shape: str
+    answer: str
+    cells: Mapping[State, str]
+    carries: frozenset[str]
+    batch: bool = False  # several messages in one invocation
+    ordering: str | None = None  # "groups" (per group / partition), "stream" (one shard), "ordered-binding"
+    reads: Mapping[State, State] = field(default_factory=dict)
+    suffix: str = ""  # queue names on this shape end with it
+    options: Mapping[str, Any] = field(default_factory=dict)  # per-adapter binding options
+    poison_choice: bool = False  # startup requires dead_letter= on every binding of this shape
+    event_names: Mapping[str, str] = field(default_factory=dict)  # event binding pattern per variant
+    body_view: str | None = None  # the body key holding the sent JSON object (a change record's image)
+    note: str = ""
+
+    def read(self, state: State) -> State:
+        return self.reads.get(state, state)
+
+
+@dataclass(frozen=True)
+class HttpRow:
+    """One native HTTP shape: what reaches the app, and the keys of the native response."""
+
+    adapter: str
+    shape: str
+    encoded_slash: bool  # `%2F` reaches the router inside its segment
+    repeated_query: bool  # every value of a repeated query parameter arrives
+    keys: frozenset[str] | None  # the keys the native response may have (None: not a dict)
+    required: frozenset[str] = frozenset()
+    cookies: str = ""
+    note: str = ""
+
+
+_ITEMS = {ACK: "not named", RETRIED: "named in batchItemFailures", DEAD: "not named; sent to the target",
+          BACK: "named in batchItemFailures (the redrive policy keeps it)"}
+_RAISE = {ACK: "returns None", RETRIED: "raises DeliveryFailed (a kit.Redeliver)",
+          DEAD: "returns None; sent to the target",
+          BACK: "raises DeliveryFailed (the on-failure destination keeps it)"}
+_AWS_READS = {BACK: RETRIED}
+_LOCAL_READS = {RETRIED: BACK}
+_S3_EVENTS = {"plain": "ObjectRemoved:Delete", "dl": "ObjectCreated:Copy", "drop": "ObjectCreated:Post",
+              "back": "ObjectCreated:CompleteMultipartUpload", "object": OBJECT_CREATED}
+
+MESSAGE_ROWS: tuple[MessageRow, ...] = (
+    MessageRow("aws", "sqs", "item-failures", _ITEMS,
+               frozenset({ATTRIBUTES, RAW, ATTEMPT, SENDER_ID, DOCUMENT}), batch=True,
+               ordering="ordered-binding", reads=_AWS_READS,
+               note="ordered=True on a standard queue keeps the whole batch in order"),
+    MessageRow("aws", "sqs_fifo", "item-failures", _ITEMS,
+               frozenset({ATTRIBUTES, RAW, ATTEMPT, SENDER_ID, DOCUMENT}), batch=True, ordering="groups",
+               reads=_AWS_READS, suffix=".fifo", note="order kept per MessageGroupId"),
+    MessageRow("aws", "kinesis", "item-failures", _ITEMS, frozenset({RAW, BINARY, DOCUMENT}), batch=True,
+               ordering="stream", reads=_AWS_READS, options={"aws": {"source": "kinesis"}}, poison_choice=True,
+               note="Lambda resumes the shard from the lowest sequence number named"),
+    MessageRow("aws", "dynamodb", "item-failures", _ITEMS, frozenset({SENDER_ID, DOCUMENT}), batch=True,
+               ordering="stream", reads=_AWS_READS, options={"aws": {"source": "dynamodb"}}, poison_choice=True,
+               body_view="new_image", note="the body is a change record; new_image is the item written"),
+    MessageRow("aws", "kafka", "item-failures", _ITEMS, frozenset({ATTRIBUTES, RAW, BINARY, DOCUMENT}),
+               batch=True, ordering="groups", reads=_AWS_READS, options={"aws": {"source": "kafka"}},
+               poison_choice=True,
+               note="named by {partition, offset}; resumes each partition from the lowest offset named"),
+    MessageRow("aws", "sns", "raise", _RAISE, frozenset({ATTRIBUTES, RAW, SENDER_ID, DOCUMENT}),
+               reads=_AWS_READS),
+    MessageRow("aws", "eventbridge", "raise", _RAISE, frozenset({SENDER_ID, DOCUMENT}), reads=_AWS_READS,
+               note="the body is the event's detail (a JSON object)"),
+    MessageRow("aws", "s3", "raise", _RAISE, frozenset(), reads=_AWS_READS, event_names=_S3_EVENTS,
+               note="object events only; bound by S3 event name or OBJECT_CREATED / OBJECT_DELETED"),
+    MessageRow("aws", "schedule", "raise", _RAISE, frozenset({SENDER_ID}), reads=_AWS_READS,
+               note="an EventBridge scheduled event; the body is {time, rule}"),
+    MessageRow("local", "delivery", "push-status",
+               {ACK: "200", RETRIED: "500 after 3 attempts in place", DEAD: "200; sent to the target",
+                BACK: "500"},
+               frozenset({ATTRIBUTES, RAW, BINARY, SENDER_ID, DOCUMENT}), reads=_LOCAL_READS,
+               note="POST /_portside/messages/{topic}?wait=true, answered by kit.render_delivery"),
+    MessageRow("local", "channel", "local-queue",
+               {ACK: "acknowledged", RETRIED: "handed back after 3 attempts in place",
+                DEAD: "kept with its target", BACK: "kept in the dead-letter list"},
+               frozenset({ATTRIBUTES, RAW, BINARY, SENDER_ID, DOCUMENT}), batch=True, reads=_LOCAL_READS,
+               note="published to the channel the binding listens on; settled by the local queue"),
+    MessageRow("local", "timer", "local-queue",
+               {ACK: "acknowledged", RETRIED: "handed back after 3 attempts in place", DEAD: "-",
+                BACK: "kept in the dead-letter list"},
+               frozenset(), reads=_LOCAL_READS, note="POST /_portside/schedules/{name}"),
+)
+
+_REST_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
+_V2_KEYS = frozenset({"statusCode", "headers", "body", "isBase64Encoded", "cookies"})
+_ALB_KEYS = frozenset({"statusCode", "statusDescription", "headers", "body", "isBase64Encoded"})
+_ALB_MULTI_KEYS = frozenset({"statusCode", "statusDescription", "multiValueHeaders", "body", "isBase64Encoded"})
+
+HTTP_ROWS: tuple[HttpRow, ...] = (
+    HttpRow("local", "in-process", True, True, None, cookies="HttpResponse.cookies"),
+    HttpRow("local", "server", True, True, None, cookies="one Set-Cookie header each"),
+    HttpRow("aws", "apigw_rest", True, True, _REST_KEYS, _REST_KEYS,
+            cookies='multiValueHeaders["Set-Cookie"]', note="exactly these keys, or API Gateway answers 502"),
+    HttpRow("aws", "apigw_v2", False, True, _V2_KEYS, frozenset({"statusCode", "body"}), cookies="cookies[]",
+            note="an HTTP API decodes the path first: an encoded '/' splits the segment (404)"),
+    HttpRow("aws", "function_url", True, True, _V2_KEYS, frozenset({"statusCode", "body"}),
+            cookies="cookies[]"),
+    HttpRow("aws", "alb", True, False, _ALB_KEYS, _ALB_KEYS,
+            cookies="one set-cookie per letter casing", note="single-value mode: the last value of a repeated "
+            "query parameter; enable multi-value headers for all of them"),
+    HttpRow("aws", "alb_multivalue", True, True, _ALB_MULTI_KEYS, _ALB_MULTI_KEYS,
+            cookies='multiValueHeaders["set-cookie"]'),
+)
+
+
+def message_row(adapter: str, shape: str) -> MessageRow:
+    for row in MESSAGE_ROWS:
+        if (row.adapter, row.shape) == (adapter, shape):
+            return row
+    raise LookupError(f"no row for message shape {adapter}/{shape}: add one to {__name__}")
+
+
+def http_row(adapter: str, shape: str) -> HttpRow:
+    for row in HTTP_ROWS:
+        if (row.adapter, row.shape) == (adapter, shape):
+            return row
+    raise LookupError(f"no row for HTTP shape {adapter}/{shape}: add one to {__name__}")
+
+
+# ---------------------------------------------------------------------- expectations
+def neutral_state(behaviour: str, variant: str) -> State:
+    """The settlement portside decides for a handler behaviour on a binding variant."""
+    if behaviour in ("ok", "publish"):
+        return ACK
+    if behaviour in ("retry", "crash", "undeclared", "publish-then-retry"):
+        return RETRIED
+    return POISON[variant]
+
+
+def expected_states(row: MessageRow, behaviours: Sequence[str], variant: str,
+                    groups: Sequence[str | None] | None = None) -> list[State]:
+    """The states a delivery must read as: portside's decision, the source's ordering, then how
+    the native answer shows each state."""
+    states = [neutral_state(b, variant) for b in behaviours]
+    ordering = row.ordering
+    if ordering == "ordered-binding":
+        ordering = "stream" if variant == "ordered" else None
+    if ordering is not None:
+        lanes = list(groups or [None] * len(states)) if ordering == "groups" else [None] * len(states)
+        blocked: set[str | None] = set()
+        for i, state in enumerate(states):
+            if lanes[i] in blocked:
+                states[i] = RETRIED
+            elif state in REDELIVER:
+                blocked.add(lanes[i])
+    return [row.read(s) for s in states]
+
+
+_PUSH_STATUS = {ACK: 200, DEAD: 200, RETRIED: 503, BACK: 500}
+
+
+def check_native(row: MessageRow, expected: Sequence[State], delivered: Delivered) -> None:
+    """The native answer is the one this row documents for the expected states."""
+    redeliver = [s in REDELIVER for s in expected]
+    native = delivered.native
+    if row.answer == "item-failures":
+        assert isinstance(native, dict) and isinstance(native.get("batchItemFailures"), list), (
+            f"expected {{'batchItemFailures': [...]}}, got {native!r:.300}")
+        failures = native["batchItemFailures"]
+        assert len(failures) == sum(redeliver), (
+            f"batchItemFailures should name {sum(redeliver)} record(s), names {len(failures)}: "
+            f"{failures!r:.300}")
+        named = [f.get("itemIdentifier") if isinstance(f, dict) else None for f in failures]
+        assert all(i not in (None, "") for i in named), failures
+    elif row.answer == "raise":
+        answers = native if isinstance(native, list) else [native]
+        assert len(answers) == len(expected), f"one invocation per message expected, got {len(answers)}"
+        for answer, again in zip(answers, redeliver, strict=True):
+            if again:
+                assert isinstance(answer, Redeliver), f"expected a raised kit.Redeliver, got {answer!r}"
+            else:
+                assert answer is None, f"expected the invocation to return None, got {answer!r:.200}"
+    elif row.answer == "push-status":
+        assert isinstance(native, list) and len(native) == len(expected), native
+        for answer, state in zip(native, expected, strict=True):
+            assert isinstance(answer, HttpResponse), answer
+            assert answer.status == _PUSH_STATUS[state], (
+                f"a {state.value} message is answered {_PUSH_STATUS[state]}, got {answer.status} "
+                f"{answer.body!r:.200}")
+            assert answer.headers.get("x-portside-delivery") == state.value, answer.headers
+    elif row.answer == "local-queue":
+        assert list(native) == list(expected), f"the local queue settled {native!r}, expected {expected!r}"
+    else:
+        raise AssertionError(f"unknown answer style {row.answer!r} in row {row.adapter}/{row.shape}")
+
+
+# ---------------------------------------------------------------------- README
+def markdown() -> str:
+    """The two tables as the README shows them."""
+    lines = ["| adapter | shape | acknowledged | retried | dead-lettered | handed back | notes |",
+             "|---|---|---|---|---|---|---|"]
+    for row in MESSAGE_ROWS:
+        cells = [row.cells.get(s, "") for s in (ACK, RETRIED, DEAD, BACK)]
+        lines.append(f"| {row.adapter} | {row.shape} | " + " | ".join(cells) + f" | {row.note} |")
+    lines += ["", "| adapter | shape | encoded / in a segment | repeated query values | Set-Cookie | notes |",
+              "|---|---|---|---|---|---|"]
+    for http_ in HTTP_ROWS:
+        slash = "kept" if http_.encoded_slash else "decoded (404)"
+        repeated = "all" if http_.repeated_query else "last only"
+        cells = [http_.adapter, http_.shape, slash, repeated, http_.cookies, http_.note]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())
