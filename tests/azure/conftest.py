@@ -9,8 +9,20 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from portside import OBJECT_CREATED, App, Context, Error, Result, Service
-from portside import destination, event, http, queue, schedule, subscription
+from portside import (
+    OBJECT_CREATED,
+    App,
+    Context,
+    Error,
+    Result,
+    Service,
+    destination,
+    event,
+    http,
+    queue,
+    schedule,
+    subscription,
+)
 
 pytest.importorskip("azure.functions")
 
