@@ -86,10 +86,22 @@ class App:
 
         self.adapter: Adapter = load(self.adapter_name)
         check_app(Plan(service, self.bindings, self.adapter, dead_letter), self)
-        self.publisher: Publisher = (
-            publisher or self.adapter.hook.portside_publisher(app=self) or InMemoryPublisher()
-        )
+        self._publisher: Publisher | None = publisher
         self._entry_point: Any = _UNSET
+
+    @property
+    def publisher(self) -> Publisher:
+        """Where published and dead-lettered messages go: the adapter's publisher, built on first
+        use (a cold start that publishes nothing never loads it). Assign another to record or wrap
+        what the app sends (tests)."""
+        publisher = self._publisher
+        if publisher is None:
+            publisher = self._publisher = self.adapter.hook.portside_publisher(app=self) or InMemoryPublisher()
+        return publisher
+
+    @publisher.setter
+    def publisher(self, publisher: Publisher) -> None:
+        self._publisher = publisher
 
     @property
     def entry_point(self) -> Any:

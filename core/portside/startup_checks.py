@@ -5,7 +5,6 @@ Each problem names the binding or handler and says how to fix it; all are report
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from .adapter_loading import Adapter
@@ -59,6 +58,8 @@ def _unhandled_topics(plan: Plan) -> list[str]:
             continue
         if binding.topic == MESSAGE_TOPIC and isinstance(binding, (QueueBinding, SubscriptionBinding)):
             continue
+        import difflib  # only when there is a problem to explain
+
         hint = difflib.get_close_matches(binding.topic, service.topics, n=1)
         suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
         problems.append(

@@ -88,6 +88,8 @@ def _positive(value: Any) -> int | None:
 
 def _schedule_problems(app: App) -> list[str]:
     """Schedules EventBridge cannot express."""
+    if not app.bindings.of_kind("schedule"):
+        return []
     from .schedules import schedule_problems
 
     return schedule_problems(app)
