@@ -19,6 +19,9 @@ import pluggy
 from .values import Value
 
 if TYPE_CHECKING:
+    import pathlib
+
+    from .kit.packaging import PackageReport
     from .message import Message
     from .publisher import Publisher
 
@@ -97,3 +100,12 @@ class AdapterSpec:
     def portside_testing_kit(self, app: Any) -> Any:
         """A `portside.kit.TestingKit` that drives this adapter's real entry point with native
         input built exactly as the platform sends it (the contract suite and users' tests)."""
+
+    @hookspec(firstresult=True)
+    def portside_package(
+        self, app: Any, out: pathlib.Path, options: Mapping[str, str]
+    ) -> PackageReport | None:
+        """Write into `out` what deploys `app` unchanged on this platform (`portside package`):
+        the code, and the infrastructure with the settings that keep what is handed back. Raise
+        `portside.kit.PackageError` for what the platform cannot express. `options` are the
+        command's `--option key=value` pairs, which the adapter checks."""

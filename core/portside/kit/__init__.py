@@ -14,7 +14,9 @@ An adapter imports only `portside` and `portside.kit`. What it builds on:
 - HTTP: `HttpRequest.from_url`, cookie helpers, header constants;
 - outbound: `PublisherBase`; `cloudevents` for CloudEvents in and out;
 - per-invocation state: `invocation`;
-- testing: `TestingKit`, `Outgoing`, `Delivered` (the contract suite drives every adapter).
+- testing: `TestingKit`, `Outgoing`, `Delivered` (the contract suite drives every adapter);
+- packaging: `PackageReport`, `PackageError` and the shared steps of `portside package`
+  (`packaging`).
 """
 
 from __future__ import annotations
@@ -46,11 +48,12 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     from ..routing import strip_prefix
     from ..schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
     from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
-    from . import cloudevents, invocation
+    from . import cloudevents, invocation, packaging
     from .batch import Batch, Redeliver
     from .cookies import join_cookies, split_cookie_header, split_set_cookie
     from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
     from .entry import EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent
+    from .packaging import PackageError, PackageReport
     from .publishing import PublisherBase
     from .records import (
         Malformed,
@@ -98,6 +101,8 @@ _LAZY = {
     "OBJECT_CREATED": "..bindings",
     "OBJECT_DELETED": "..bindings",
     "Outgoing": ".testing",
+    "PackageError": ".packaging",
+    "PackageReport": ".packaging",
     "PublisherBase": ".publishing",
     "QueueBinding": "..bindings",
     "Rate": "..schedules",
@@ -125,6 +130,7 @@ _LAZY = {
     "join_cookies": ".cookies",
     "lazy_deadline": ".records",
     "monotonic_deadline": ".records",
+    "packaging": ".packaging",
     "parse_schedule": "..schedules",
     "poison": ".records",
     "positive_int": ".records",
@@ -142,7 +148,7 @@ def __getattr__(name: str) -> Any:
     where = _LAZY.get(name)
     if where is None:
         raise AttributeError(f"module 'portside.kit' has no attribute {name!r}")
-    if where == f".{name}":  # a submodule (cloudevents, invocation)
+    if where == f".{name}":  # a submodule (cloudevents, invocation, packaging)
         value: Any = importlib.import_module(where, __name__)
     else:
         value = getattr(importlib.import_module(where, __name__), name)
@@ -182,6 +188,8 @@ __all__ = [
     "Malformed",
     "MessageShape",
     "Outgoing",
+    "PackageError",
+    "PackageReport",
     "PublisherBase",
     "QueueBinding",
     "Rate",
@@ -206,6 +214,7 @@ __all__ = [
     "join_cookies",
     "lazy_deadline",
     "monotonic_deadline",
+    "packaging",
     "parse_schedule",
     "poison",
     "positive_int",
