@@ -73,3 +73,26 @@ def test_unknown_shapes_are_refused(kit: Any, app: App) -> None:
         kit.deliver("sqs", app.bindings.queue("orders-inbox"), [Outgoing(b"{}")])
     with pytest.raises(ValueError, match="unknown gcp HTTP shape"):
         kit.http("apigw", HttpRequest.from_url("GET", "/"))
+
+
+def test_legacy_events_need_the_queues_topic(main: ModuleType) -> None:
+    from portside import destination, queue
+
+    app = App(main.service, [queue("bare", "orders.create"), destination("orders.created", "x")], adapter="gcp")
+    kit = app.adapter.hook.portside_testing_kit(app=app)
+    with pytest.raises(ValueError, match=r"gcp=\{'topic': \.\.\.\}"):
+        kit.deliver("legacy_event", app.bindings.queue("bare"), [Outgoing(b"{}")])
+
+
+def test_translate_reads_without_dispatching(app: App, main: ModuleType) -> None:
+    from portside import Headers
+    from portside_gcp.native import Request
+
+    body = b'{"message": {"data": "eyJpZCI6ICJ0IiwgInF0eSI6IDF9", "messageId": "t-1"}, ' \
+           b'"subscription": "projects/p/subscriptions/orders-inbox"}'
+    [message] = app.translate(Request("POST", "/", Headers({"content-type": "application/json"}), body))
+    assert (message.topic, message.id, message.body) == ("orders.create", "t-1", {"id": "t", "qty": 1})
+    [routed] = app.translate(Request("POST", "/orders", Headers({"content-type": "application/json"}), body))
+    assert routed.topic == "orders.create" and routed.transport == "gcp:http"
+    assert main.SEEN == []
+

@@ -143,6 +143,9 @@ class GcpTestingKit:
                 return "POST", "/", headers, body
             return "POST", "/", {"content-type": STRUCTURED}, _json(to_dict(event))
         if shape == "legacy_event":
+            if isinstance(binding, QueueBinding) and not options.queue_topic(binding):
+                raise ValueError(f"a legacy event names only its topic: give queue({binding.name!r}, ...) "
+                                 "gcp={'topic': ...} to deliver legacy events to it")
             legacy = {
                 "context": {
                     "eventId": outgoing.id, "timestamp": message["publishTime"],
