@@ -29,7 +29,7 @@ SOURCE_MAX_BYTES = {
 
 
 def problems(app: App) -> list[str]:
-    from .publisher import TARGET_MAX_BYTES, target_problems
+    from .targets import TARGET_MAX_BYTES, target_problems
 
     found = target_problems(app)
     for binding in app.bindings:
@@ -71,7 +71,7 @@ def problems(app: App) -> list[str]:
 
 
 def _target_service(app: App, target: str) -> str | None:
-    from .publisher import parse_target
+    from .targets import parse_target
 
     for binding in app.bindings:
         if binding.kind == "destination" and getattr(binding, "target", None) == target:

@@ -39,7 +39,7 @@ def portside_check(app: App) -> list[str]:
 @hookimpl
 def portside_accepts_target(app: App, target: str) -> bool:
     """SNS/SQS/EventBridge ARNs and SQS queue URLs are the aws adapter's native targets."""
-    from .publisher import parse_target
+    from .targets import parse_target
 
     try:
         parse_target(target)
