@@ -78,7 +78,8 @@ def test_unknown_shapes_are_refused(kit: Any, app: App) -> None:
 def test_legacy_events_need_the_queues_topic(main: ModuleType) -> None:
     from portside import destination, queue
 
-    app = App(main.service, [queue("bare", "orders.create"), destination("orders.created", "x")], adapter="gcp")
+    bindings = [queue("bare", "orders.create"), destination("orders.created", "events")]
+    app = App(main.service, bindings, adapter="gcp")
     kit = app.adapter.hook.portside_testing_kit(app=app)
     with pytest.raises(ValueError, match=r"gcp=\{'topic': \.\.\.\}"):
         kit.deliver("legacy_event", app.bindings.queue("bare"), [Outgoing(b"{}")])
