@@ -38,17 +38,10 @@ matches = detect.dynamodb
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:
-    deadline = records.lambda_deadline(context)
-    batch = Batch(app, ordered=True)
-    for record in records.records_of(event):
-        message, binding = _read(app, record, deadline)
-        inner = record.get("dynamodb") if isinstance(record, dict) else None
-        batch.add(message, records.field_text(inner, "SequenceNumber"), binding=binding)
-    return batch
+    return records.stream_batch(app, event, context, _read, "dynamodb", "SequenceNumber")
 
 
-def to_answer(batch: Batch) -> dict[str, Any]:
-    return records.item_failures(batch)
+to_answer = records.item_failures
 
 
 def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:

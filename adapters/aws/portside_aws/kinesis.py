@@ -32,17 +32,10 @@ matches = detect.kinesis
 
 
 def to_batch(app: App, event: dict[str, Any], context: Any, options: Any = None) -> Batch:
-    deadline = records.lambda_deadline(context)
-    batch = Batch(app, ordered=True)
-    for record in records.records_of(event):
-        message, binding = _read(app, record, deadline)
-        inner = record.get("kinesis") if isinstance(record, dict) else None
-        batch.add(message, records.field_text(inner, "sequenceNumber"), binding=binding)
-    return batch
+    return records.stream_batch(app, event, context, _read, "kinesis", "sequenceNumber")
 
 
-def to_answer(batch: Batch) -> dict[str, Any]:
-    return records.item_failures(batch)
+to_answer = records.item_failures
 
 
 def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:

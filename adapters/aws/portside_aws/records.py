@@ -8,10 +8,10 @@ events (SNS, EventBridge, S3, direct invokes) are retried only when the invocati
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from portside import Headers
+from portside import Headers, Message
 from portside.kit import Batch, Malformed, lazy_deadline
 
 EMPTY = Headers()
@@ -80,6 +80,25 @@ def lambda_request_id(context: Any) -> str | None:
 def lambda_deadline(context: Any) -> Any:
     """`Message.deadline` from the Lambda context's remaining time, worked out on first use."""
     return lazy_deadline(getattr(context, "get_remaining_time_in_millis", None))
+
+
+def stream_batch(
+    app: Any,
+    event: Mapping[str, Any],
+    context: Any,
+    read: Callable[[Any, Any, Any], tuple[Message, Any]],
+    section: str,
+    id_key: str,
+) -> Batch:
+    """The ordered batch of a stream shard (Kinesis, DynamoDB Streams): one Message per record
+    (`read(app, record, deadline)`), each reported by `record[section][id_key]`."""
+    deadline = lambda_deadline(context)
+    batch = Batch(app, ordered=True)
+    for record in records_of(event):
+        message, binding = read(app, record, deadline)
+        inner = record.get(section) if isinstance(record, dict) else None
+        batch.add(message, field_text(inner, id_key), binding=binding)
+    return batch
 
 
 def item_failures(batch: Batch) -> dict[str, Any]:
