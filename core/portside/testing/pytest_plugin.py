@@ -51,6 +51,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption(OPTION, default=None):
+        selected_adapters(config)  # an unknown name is a usage error before anything runs
+
+
 def installed_adapters() -> dict[str, str | None]:
     """Every installed adapter: name -> None when it loads, else why it cannot (e.g. a missing
     dependency). Adapters whose package is not installed at all are left out."""
