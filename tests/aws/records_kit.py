@@ -40,6 +40,7 @@ class Recorder:
         self, bindings: Iterable[Binding], topics: Iterable[str] = ("t.main",), **options: Any
     ) -> None:
         self.got: list[Message] = []
+        self.succeeded: list[Message] = []  # the messages whose handler call succeeded
         service = Service("recorder")
         for topic in topics:
             service.handler(topic)(self._handle)
@@ -59,6 +60,7 @@ class Recorder:
             return Result.retry("busy")
         if action == "raise":
             raise RuntimeError("handler crashed")
+        self.succeeded.append(message)
         return None
 
     def __call__(self, event: Any) -> Any:
