@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy core/portside adapters/aws/portside_aws adapters/gcp/portside_gcp
+	$(BIN)/mypy core/portside adapters/aws/portside_aws adapters/gcp/portside_gcp adapters/azure/portside_azure
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
