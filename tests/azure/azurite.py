@@ -33,8 +33,21 @@ def executable() -> str:
         if npm is None:
             raise RuntimeError("the Azurite tests need Node.js and npm (apt-get install nodejs npm)")
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(cache),
-                        f"azurite@{VERSION}"], check=True, timeout=600, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                "--prefix",
+                str(cache),
+                f"azurite@{VERSION}",
+            ],
+            check=True,
+            timeout=600,
+            stdout=subprocess.DEVNULL,
+        )
     return str(binary)
 
 
@@ -50,9 +63,20 @@ def queue_service() -> Iterator[str]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="azurite-")
     process = subprocess.Popen(
-        [executable(), "--queueHost", "127.0.0.1", "--queuePort", str(port), "--inMemoryPersistence",
-         "--skipApiVersionCheck", "--silent"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "NODE_NO_WARNINGS": "1"}, cwd=workdir,
+        [
+            executable(),
+            "--queueHost",
+            "127.0.0.1",
+            "--queuePort",
+            str(port),
+            "--inMemoryPersistence",
+            "--skipApiVersionCheck",
+            "--silent",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NODE_NO_WARNINGS": "1"},
+        cwd=workdir,
     )
     try:
         deadline = time.monotonic() + 60
@@ -65,8 +89,10 @@ def queue_service() -> Iterator[str]:
                     error = process.stderr.read().decode(errors="replace") if process.stderr else ""
                     raise RuntimeError(f"Azurite did not start on port {port}: {error[-2000:]}") from None
                 time.sleep(0.1)
-        yield (f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
-               f"QueueEndpoint=http://127.0.0.1:{port}/{ACCOUNT};")
+        yield (
+            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+            f"QueueEndpoint=http://127.0.0.1:{port}/{ACCOUNT};"
+        )
     finally:
         process.terminate()
         try:

@@ -54,8 +54,13 @@ def make_service() -> Service:
 
     @service.handler("orders.get")
     def get(body: Lookup, ctx: Context) -> dict[str, Any]:
-        return {"id": body.id, "tag": body.tag, "code": body.code, "headers": dict(ctx.message.headers),
-                "identity": ctx.identity}
+        return {
+            "id": body.id,
+            "tag": body.tag,
+            "code": body.code,
+            "headers": dict(ctx.message.headers),
+            "identity": ctx.identity,
+        }
 
     @service.handler("files.created")
     def files(body: dict[str, Any]) -> None:
@@ -82,7 +87,12 @@ def every_trigger() -> list[Any]:
         queue("inbox", "orders.create"),
         queue("parked-inbox", "orders.create", dead_letter="orders-poison"),
         queue("sb-inbox", "orders.create", ordered=True, azure={"service": "servicebus"}),
-        queue("hub", "orders.create", dead_letter="orders-poison", azure={"service": "eventhubs", "max_retries": 2}),
+        queue(
+            "hub",
+            "orders.create",
+            dead_letter="orders-poison",
+            azure={"service": "eventhubs", "max_retries": 2},
+        ),
         subscription("orders-events", "*", azure={"subscription": "audit"}),
         schedule("nightly", "tick", "30 2 * * MON-FRI"),
         schedule("failing", "tick", "rate(5 minutes)"),

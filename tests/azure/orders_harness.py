@@ -86,7 +86,7 @@ class AzureHarness:
 
     def settle_events(self) -> None:
         """Deliver what reached the topic to the app's subscription, as Service Bus messages."""
-        pending = self.to_events()[self.delivered:]
+        pending = self.to_events()[self.delivered :]
         outgoing = []
         for message in pending:
             text, pairs = AzurePublisher.text_and_attributes(message)

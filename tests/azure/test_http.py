@@ -24,9 +24,12 @@ def make_app() -> App:
 
     @service.handler("files.get")
     def get_file(ctx: Context) -> dict[str, Any]:
-        return {"key": ctx.message.params.get("key") if ctx.message.params else None,
-                "headers": dict(ctx.message.headers), "identity": ctx.identity,
-                "query": ctx.message.raw.url if ctx.message.raw is not None else None}
+        return {
+            "key": ctx.message.params.get("key") if ctx.message.params else None,
+            "headers": dict(ctx.message.headers),
+            "identity": ctx.identity,
+            "query": ctx.message.raw.url if ctx.message.raw is not None else None,
+        }
 
     @service.handler("items.search")
     def search(body: dict[str, Any]) -> dict[str, Any]:
@@ -34,8 +37,11 @@ def make_app() -> App:
 
     @service.handler("items.create")
     def create(body: Item) -> Result[dict[str, str]]:
-        return Result.created({"name": body.name}, cookies=("a=1; Path=/; HttpOnly", "b=2; Max-Age=60"),
-                              headers={"location": f"/items/{body.name}"})
+        return Result.created(
+            {"name": body.name},
+            cookies=("a=1; Path=/; HttpOnly", "b=2; Max-Age=60"),
+            headers={"location": f"/items/{body.name}"},
+        )
 
     bindings = [
         http("GET /files/{key}", "files.get"),
@@ -79,8 +85,9 @@ def test_the_function_key_never_reaches_a_handler(kit: AzureTestingKit) -> None:
 
 
 def test_cookies_status_and_headers_reach_the_host(kit: AzureTestingKit) -> None:
-    response = kit.http("http", HttpRequest("POST", "/items", {"content-type": "application/json"},
-                                            body=b'{"name": "lamp"}'))
+    response = kit.http(
+        "http", HttpRequest("POST", "/items", {"content-type": "application/json"}, body=b'{"name": "lamp"}')
+    )
     assert response.status == 201
     assert response.headers["location"] == "/items/lamp"
     assert response.headers["content-type"] == "application/json"
@@ -107,11 +114,17 @@ def test_easy_auth_principal_is_the_identity(kit: AzureTestingKit) -> None:
     principal = {"auth_typ": "aad", "name_typ": "name", "claims": [{"typ": "name", "val": "Ada"}]}
     encoded = base64.b64encode(json.dumps(principal).encode()).decode()
     response = kit.http("http", HttpRequest("GET", "/files/x", {"x-ms-client-principal": encoded}))
-    assert json.loads(response.body)["identity"] == {"provider": "aad", "name_claim": "name", "claims": {"name": "Ada"}}
+    assert json.loads(response.body)["identity"] == {
+        "provider": "aad",
+        "name_claim": "name",
+        "claims": {"name": "Ada"},
+    }
     assert http_shape.principal("not base64 json") is None
 
 
-def test_a_defect_reading_the_request_answers_500(kit: AzureTestingKit, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_defect_reading_the_request_answers_500(
+    kit: AzureTestingKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("route_params")
 

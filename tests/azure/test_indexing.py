@@ -15,18 +15,45 @@ from tests.azure.conftest import every_trigger, make_service
 from tests.azure.worker_index import IndexError_, index, validate
 
 EXPECTED = {
-    "http": [{"direction": "IN", "type": "httpTrigger", "name": "req", "authLevel": "ANONYMOUS",
-              "route": "{*path}", "methods": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]},
-             {"direction": "OUT", "type": "http", "name": "$return"}],
-    "queue_inbox": [{"direction": "IN", "type": "queueTrigger", "name": "msg", "queueName": "inbox",
-                     "connection": "AzureWebJobsStorage"}],
+    "http": [
+        {
+            "direction": "IN",
+            "type": "httpTrigger",
+            "name": "req",
+            "authLevel": "ANONYMOUS",
+            "route": "{*path}",
+            "methods": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+        },
+        {"direction": "OUT", "type": "http", "name": "$return"},
+    ],
+    "queue_inbox": [
+        {
+            "direction": "IN",
+            "type": "queueTrigger",
+            "name": "msg",
+            "queueName": "inbox",
+            "connection": "AzureWebJobsStorage",
+        }
+    ],
     "queue_parked_inbox_": None,  # renamed: its name had a '-' (checked below)
     "sbqueue_sb_inbox_": None,
-    "eventhub_hub": [{"direction": "IN", "type": "eventHubTrigger", "name": "events", "connection": "EventHubConnection",
-                      "eventHubName": "hub", "cardinality": "MANY"}],
+    "eventhub_hub": [
+        {
+            "direction": "IN",
+            "type": "eventHubTrigger",
+            "name": "events",
+            "connection": "EventHubConnection",
+            "eventHubName": "hub",
+            "cardinality": "MANY",
+        }
+    ],
     "sbtopic_orders_events_audit_": None,
-    "timer_nightly": [{"direction": "IN", "type": "timerTrigger", "name": "timer", "schedule": "0 30 2 * * 1-5"}],
-    "timer_failing": [{"direction": "IN", "type": "timerTrigger", "name": "timer", "schedule": "0 */5 * * * *"}],
+    "timer_nightly": [
+        {"direction": "IN", "type": "timerTrigger", "name": "timer", "schedule": "0 30 2 * * 1-5"}
+    ],
+    "timer_failing": [
+        {"direction": "IN", "type": "timerTrigger", "name": "timer", "schedule": "0 */5 * * * *"}
+    ],
     "eventgrid_storage_object_created_": None,
     "eventgrid_Custom_": None,
 }
@@ -54,12 +81,26 @@ def test_every_function_indexes_with_the_expected_bindings(app: App) -> None:
         if expected is not None:
             actual = bindings(found[key])
             assert [sorted(b.items()) for b in actual] == [sorted(b.items()) for b in expected], key
-    assert bindings(found["sbqueue_sb_inbox_"]) == [{
-        "direction": "IN", "type": "serviceBusTrigger", "name": "msg", "connection": "ServiceBusConnection",
-        "queueName": "sb-inbox", "isSessionsEnabled": True}]
-    assert bindings(found["sbtopic_orders_events_audit_"]) == [{
-        "direction": "IN", "type": "serviceBusTrigger", "name": "msg", "connection": "ServiceBusConnection",
-        "topicName": "orders-events", "subscriptionName": "audit"}]
+    assert bindings(found["sbqueue_sb_inbox_"]) == [
+        {
+            "direction": "IN",
+            "type": "serviceBusTrigger",
+            "name": "msg",
+            "connection": "ServiceBusConnection",
+            "queueName": "sb-inbox",
+            "isSessionsEnabled": True,
+        }
+    ]
+    assert bindings(found["sbtopic_orders_events_audit_"]) == [
+        {
+            "direction": "IN",
+            "type": "serviceBusTrigger",
+            "name": "msg",
+            "connection": "ServiceBusConnection",
+            "topicName": "orders-events",
+            "subscriptionName": "audit",
+        }
+    ]
     assert bindings(found["queue_parked_inbox_"])[0]["queueName"] == "parked-inbox"
     assert [b["type"] for b in bindings(found["eventgrid_Custom_"])] == ["eventGridTrigger"]
     retry = found["eventhub_hub"].get_settings_dict("retry_policy")  # what the worker reads
@@ -77,7 +118,7 @@ def test_names_are_legal_unique_and_stable(app: App, service: Any) -> None:
 
 
 def test_signatures_use_binding_names_and_worker_annotations(app: App) -> None:
-    for spec, function in generated(app.entry_point).values():
+    for _, function in generated(app.entry_point).values():
         hints = typing.get_type_hints(function)
         assert hints["context"] is func.Context
         assert "path" not in hints  # the route value is never a parameter
@@ -95,8 +136,9 @@ def test_the_validator_rejects_what_the_worker_rejects() -> None:
     fa = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
     @fa.function_name("builtin_list")
-    @fa.event_hub_message_trigger(arg_name="events", connection="C", event_hub_name="h",
-                                  cardinality=func.Cardinality.MANY)
+    @fa.event_hub_message_trigger(
+        arg_name="events", connection="C", event_hub_name="h", cardinality=func.Cardinality.MANY
+    )
     def builtin_list(events: list[func.EventHubEvent]) -> None: ...
 
     fb = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
@@ -129,16 +171,22 @@ def startup_problems(bindings: list[Any], **env: str) -> str:
 
 
 def test_what_azure_cannot_honour_stops_the_startup() -> None:
-    text = startup_problems([
-        queue("fifo", "orders.create", ordered=True),
-        queue("hub", "orders.create", azure={"service": "eventhubs"}),
-        queue("odd", "orders.create", azure={"service": "kafka"}),
-        subscription("t", "orders.create", azure={"subscription": "no spaces allowed"}),
-        schedule("weekly", "tick", "0 0 1 * 1"),
-        schedule("drifting", "tick", "rate(7 minutes)"),
-        event("storage.object.deleted", "files.created", azure={"source": "blob", "path": "uploads/{name}"}),
-        queue("x", "orders.create", azure={"colour": "red"}),
-    ], PORTSIDE_AZURE_AUTH_LEVEL="public", WEBSITE_TIME_ZONE="Pacific Standard Time")
+    text = startup_problems(
+        [
+            queue("fifo", "orders.create", ordered=True),
+            queue("hub", "orders.create", azure={"service": "eventhubs"}),
+            queue("odd", "orders.create", azure={"service": "kafka"}),
+            subscription("t", "orders.create", azure={"subscription": "no spaces allowed"}),
+            schedule("weekly", "tick", "0 0 1 * 1"),
+            schedule("drifting", "tick", "rate(7 minutes)"),
+            event(
+                "storage.object.deleted", "files.created", azure={"source": "blob", "path": "uploads/{name}"}
+            ),
+            queue("x", "orders.create", azure={"colour": "red"}),
+        ],
+        PORTSIDE_AZURE_AUTH_LEVEL="public",
+        WEBSITE_TIME_ZONE="Pacific Standard Time",
+    )
     for expected in (
         "a Storage queue cannot keep order",
         "Event Hubs advances its checkpoint",
@@ -155,6 +203,9 @@ def test_what_azure_cannot_honour_stops_the_startup() -> None:
 
 
 def test_event_hubs_accepts_the_apps_dead_letter_target() -> None:
-    bindings = [queue("hub", "orders.create", azure={"service": "eventhubs"}), destination("orders.created", "x")]
+    bindings = [
+        queue("hub", "orders.create", azure={"service": "eventhubs"}),
+        destination("orders.created", "x"),
+    ]
     app = App(make_service(), bindings, adapter="azure", dead_letter="parked")
     assert [f.get_function_name() for f in index(app.entry_point)] == ["eventhub_hub"]

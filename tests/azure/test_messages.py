@@ -28,12 +28,16 @@ def seen(app: App) -> list[tuple[str, Any]]:
 
 def test_storage_queue_outcomes(app: App, kit: AzureTestingKit) -> None:
     inbox = app.bindings.queue("inbox")
-    delivered = kit.deliver("storage_queue", inbox, [
-        Outgoing(b'{"sku": "A1", "qty": 2}'),
-        Outgoing(b'{"sku": 5}'),  # invalid, no dead-letter target: handed back
-        Outgoing(b'{"sku": "retry"}'),  # transient: retried
-        Outgoing(b'{"sku": "boom"}'),  # the handler raised: retried
-    ])
+    delivered = kit.deliver(
+        "storage_queue",
+        inbox,
+        [
+            Outgoing(b'{"sku": "A1", "qty": 2}'),
+            Outgoing(b'{"sku": 5}'),  # invalid, no dead-letter target: handed back
+            Outgoing(b'{"sku": "retry"}'),  # transient: retried
+            Outgoing(b'{"sku": "boom"}'),  # the handler raised: retried
+        ],
+    )
     assert delivered.states == [State.ACKNOWLEDGED, State.HANDED_BACK, State.RETRIED, State.RETRIED]
     assert delivered.native[0] is None
     assert all(isinstance(n, RedeliveryRequested) for n in delivered.native[1:])
@@ -63,12 +67,19 @@ def test_storage_queue_metadata_and_envelope(app: App) -> None:
 
 
 def test_service_bus_properties_correlation_and_sessions(app: App, kit: AzureTestingKit) -> None:
-    outgoing = Outgoing(b'{"sku": "S1"}', {"content-type": "application/json", "x-correlation-id": "c-9",
-                                            "tenant": "t2"}, attempt=4, group="session-1")
+    outgoing = Outgoing(
+        b'{"sku": "S1"}',
+        {"content-type": "application/json", "x-correlation-id": "c-9", "tenant": "t2"},
+        attempt=4,
+        group="session-1",
+    )
     native = build("servicebus_queue", None, outgoing)
     assert native.session_id == "session-1" and native.delivery_count == 4
-    [message] = app.translate(("sbqueue_sb_inbox_3e2f0e9c", native)) if False else app.translate(
-        (next(n for n in _names(app) if n.startswith("sbqueue")), native))
+    [message] = (
+        app.translate(("sbqueue_sb_inbox_3e2f0e9c", native))
+        if False
+        else app.translate((next(n for n in _names(app) if n.startswith("sbqueue")), native))
+    )
     assert message.correlation_id == "c-9" and message.attempt == 4 and message.headers["tenant"] == "t2"
     delivered = kit.deliver("servicebus_queue", app.bindings.queue("sb-inbox"), [outgoing])
     assert delivered.states == [State.ACKNOWLEDGED]
@@ -76,41 +87,64 @@ def test_service_bus_properties_correlation_and_sessions(app: App, kit: AzureTes
 
 def test_service_bus_topic_dispatches_by_the_messages_own_topic(app: App, kit: AzureTestingKit) -> None:
     binding = app.bindings.subscription("orders-events")
-    delivered = kit.deliver("servicebus_topic", binding, [
-        Outgoing(b'{"sku": "T1"}', {"portside-topic": "orders.create"}),
-        Outgoing(b'{"sku": "T2"}'),  # names no topic: handed back, never guessed
-    ])
+    delivered = kit.deliver(
+        "servicebus_topic",
+        binding,
+        [
+            Outgoing(b'{"sku": "T1"}', {"portside-topic": "orders.create"}),
+            Outgoing(b'{"sku": "T2"}'),  # names no topic: handed back, never guessed
+        ],
+    )
     assert delivered.states == [State.ACKNOWLEDGED, State.HANDED_BACK]
     assert "portside-topic" in str(delivered.native[1]) or "handed_back" in str(delivered.native[1])
 
 
 def test_event_hubs_retries_then_parks_what_still_fails(app: App, kit: AzureTestingKit) -> None:
-    delivered = kit.deliver("eventhub", app.bindings.queue("hub"), [
-        Outgoing(b'{"sku": "H1"}', group="p1"),
-        Outgoing(b'{"sku": "retry"}', group="p2"),
-    ])
+    delivered = kit.deliver(
+        "eventhub",
+        app.bindings.queue("hub"),
+        [
+            Outgoing(b'{"sku": "H1"}', group="p1"),
+            Outgoing(b'{"sku": "retry"}', group="p2"),
+        ],
+    )
     # the host ran the batch 3 times (max_retries=2); the last try parked the transient failure
     assert delivered.states == [State.ACKNOWLEDGED, State.DEAD_LETTERED]
     [(parked, target)] = delivered.dead_lettered
     assert target == "orders-poison" and parked.headers[ERROR_HEADER].startswith("invalid: retries_exhausted")
     assert "after 3 tries" in parked.headers[ERROR_HEADER]
-    assert [m.topic for m, _ in delivered.published].count("orders.created") == 3  # at least once, as documented
+    assert [m.topic for m, _ in delivered.published].count(
+        "orders.created"
+    ) == 3  # at least once, as documented
 
 
 def test_event_grid_both_schemas_and_the_neutral_blob_body(app: App, kit: AzureTestingKit) -> None:
-    blob = {"url": "https://acct.blob.core.windows.net/uploads/a%20b.txt", "contentLength": 12, "eTag": "0x1",
-            "contentType": "text/plain", "sequencer": "0001"}
+    blob = {
+        "url": "https://acct.blob.core.windows.net/uploads/a%20b.txt",
+        "contentLength": 12,
+        "eTag": "0x1",
+        "contentType": "text/plain",
+        "sequencer": "0001",
+    }
     for shape in ("eventgrid", "cloudevent"):
-        delivered = kit.deliver(shape, app.bindings.event("storage.object.created"), [Outgoing(json.dumps(blob))])
+        delivered = kit.deliver(
+            shape, app.bindings.event("storage.object.created"), [Outgoing(json.dumps(blob))]
+        )
         assert delivered.states == [State.ACKNOWLEDGED], shape
     bodies = [body for topic, body in seen(app) if topic == "files.created"]
     assert bodies[0]["bucket"] == "uploads" and bodies[0]["key"] == "a b.txt" and bodies[0]["size"] == 12
-    assert bodies[0]["eventName"] == "Microsoft.Storage.BlobCreated" and bodies[0] == {**bodies[1], "eventTime":
-                                                                                       bodies[0]["eventTime"]}
-    custom = kit.deliver("cloudevent", app.bindings.event("Custom.*"), [
-        Outgoing(b'{"n": 1}', {"x-correlation-id": "ce-corr"}),
-        Outgoing(b"\xff\xfebinary"),  # data_base64, application/octet-stream: no handler body type for it
-    ])
+    assert bodies[0]["eventName"] == "Microsoft.Storage.BlobCreated" and bodies[0] == {
+        **bodies[1],
+        "eventTime": bodies[0]["eventTime"],
+    }
+    custom = kit.deliver(
+        "cloudevent",
+        app.bindings.event("Custom.*"),
+        [
+            Outgoing(b'{"n": 1}', {"x-correlation-id": "ce-corr"}),
+            Outgoing(b"\xff\xfebinary"),  # data_base64, application/octet-stream: no handler body type for it
+        ],
+    )
     assert custom.states == [State.ACKNOWLEDGED, State.HANDED_BACK]
     assert seen(app)[-1] == ("custom.event", {"n": 1})
     assert "unsupported_media_type" in str(custom.native[1])
@@ -120,9 +154,23 @@ def test_event_grid_unbound_type_is_handed_back(app: App) -> None:
     from azure.functions import meta
     from azure.functions.eventgrid import EventGridEventInConverter
 
-    native = EventGridEventInConverter.decode(meta.Datum(json.dumps({
-        "id": "e-1", "topic": "/t", "subject": "s", "eventType": "Other.Thing", "eventTime": "2026-01-02T03:04:05Z",
-        "data": {}, "dataVersion": "1"}), "json"), trigger_metadata={})
+    native = EventGridEventInConverter.decode(
+        meta.Datum(
+            json.dumps(
+                {
+                    "id": "e-1",
+                    "topic": "/t",
+                    "subject": "s",
+                    "eventType": "Other.Thing",
+                    "eventTime": "2026-01-02T03:04:05Z",
+                    "data": {},
+                    "dataVersion": "1",
+                }
+            ),
+            "json",
+        ),
+        trigger_metadata={},
+    )
     function = AzureTestingKit(app)._function("eventgrid", app.bindings.event("Custom.*"))
     with pytest.raises(RedeliveryRequested) as caught:
         function(native, None)
@@ -130,7 +178,9 @@ def test_event_grid_unbound_type_is_handed_back(app: App) -> None:
 
 
 def test_timer_ticks_and_failures(app: App, kit: AzureTestingKit, capsys: pytest.CaptureFixture[str]) -> None:
-    assert kit.deliver("timer", app.bindings.schedule("nightly"), [Outgoing(b"")]).states == [State.ACKNOWLEDGED]
+    assert kit.deliver("timer", app.bindings.schedule("nightly"), [Outgoing(b"")]).states == [
+        State.ACKNOWLEDGED
+    ]
     assert seen(app)[-1][1]["rule"] == "nightly" and seen(app)[-1][1]["time"].endswith("Z")
     function = kit._function("timer", app.bindings.schedule("failing"))
     with pytest.raises(ScheduleFailed, match="'failing'"):
@@ -141,11 +191,16 @@ def test_timer_ticks_and_failures(app: App, kit: AzureTestingKit, capsys: pytest
 def test_blob_trigger_body(service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from portside import OBJECT_CREATED, destination, event
 
-    bindings = [event(OBJECT_CREATED, "files.created", azure={"source": "blob", "path": "uploads/{name}"}),
-                destination("orders.created", "orders-events")]
+    bindings = [
+        event(OBJECT_CREATED, "files.created", azure={"source": "blob", "path": "uploads/{name}"}),
+        destination("orders.created", "orders-events"),
+    ]
     app = App(service, bindings, adapter="azure")
-    delivered = AzureTestingKit(app).deliver("blob", app.bindings.event(OBJECT_CREATED), [
-        Outgoing(b"hello world!", {"blob-name": "uploads/report.txt", "content-type": "text/plain"})])
+    delivered = AzureTestingKit(app).deliver(
+        "blob",
+        app.bindings.event(OBJECT_CREATED),
+        [Outgoing(b"hello world!", {"blob-name": "uploads/report.txt", "content-type": "text/plain"})],
+    )
     assert delivered.states == [State.ACKNOWLEDGED]
     body = seen(app)[-1][1]
     assert body["bucket"] == "uploads" and body["key"] == "report.txt" and body["size"] == 12

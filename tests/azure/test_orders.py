@@ -25,7 +25,10 @@ def test_orders_scenario_on_azure() -> None:
     bad = harness.http("POST", "/orders", b'{"sku": "", "qty": 5000}', JSON)
     assert bad.status == 400 and {e["field"] for e in bad.json()["error"]["errors"]} == {"sku", "qty"}
     assert bad.json()["error"]["correlation_id"] == bad.headers["x-correlation-id"]
-    assert harness.http("POST", "/orders", b"{not json", JSON).json()["error"]["errors"][0]["code"] == "malformed_json"
+    assert (
+        harness.http("POST", "/orders", b"{not json", JSON).json()["error"]["errors"][0]["code"]
+        == "malformed_json"
+    )
     assert harness.http("GET", "/nope").status == 404
     assert harness.http("GET", "/orders/missing").status == 404
     wrong = harness.http("PUT", "/orders")
@@ -35,7 +38,12 @@ def test_orders_scenario_on_azure() -> None:
     assert len(harness.events()) == before
     assert harness.queue(b'{"sku": "B2", "qty": 1}') is False
     events = harness.events()
-    assert [e.topic for e in events] == ["orders.created", "orders.cancelled", "orders.cancelled", "orders.created"]
+    assert [e.topic for e in events] == [
+        "orders.created",
+        "orders.cancelled",
+        "orders.cancelled",
+        "orders.created",
+    ]
     assert events[0].body == order and events[0].correlation_id == created.headers["x-correlation-id"]
     assert events[3].body["sku"] == "B2"
     harness.settle_events()

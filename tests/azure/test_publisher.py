@@ -24,13 +24,19 @@ def make_app() -> App:
     @service.handler("orders.create")
     def create(body: dict[str, Any]) -> None: ...
 
-    return App(service, [
-        queue("audit", "orders.create"),
-        destination("orders.audit", "audit", channel="queue"),
-        destination("orders.created", "orders-events"),
-        destination("orders.sb", "jobs", channel="queue", azure={"service": "servicebus", "connection": "JobsBus"}),
-        destination("orders.grid", "orders-grid", channel="events"),
-    ], adapter="azure")
+    return App(
+        service,
+        [
+            queue("audit", "orders.create"),
+            destination("orders.audit", "audit", channel="queue"),
+            destination("orders.created", "orders-events"),
+            destination(
+                "orders.sb", "jobs", channel="queue", azure={"service": "servicebus", "connection": "JobsBus"}
+            ),
+            destination("orders.grid", "orders-grid", channel="events"),
+        ],
+        adapter="azure",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +48,9 @@ def storage() -> Iterator[str]:
 def test_targets_resolve_by_channel_and_options() -> None:
     publisher = AzurePublisher(make_app(), environ={})
     assert publisher.address_of("audit") == Address("storage-queue", "audit", "AzureWebJobsStorage")
-    assert publisher.address_of("orders-events") == Address("servicebus-topic", "orders-events", "ServiceBusConnection")
+    assert publisher.address_of("orders-events") == Address(
+        "servicebus-topic", "orders-events", "ServiceBusConnection"
+    )
     assert publisher.address_of("jobs") == Address("servicebus-queue", "jobs", "JobsBus")
     assert publisher.address_of("orders-grid") == Address("eventgrid", "orders-grid", "EventGridTopic")
     parked = Message("orders.create", {"a": 1}, transport="dead-letter")
@@ -61,21 +69,25 @@ def test_storage_queue_round_trip_through_azurite(storage: str) -> None:
     app = make_app()
     QueueClient.from_connection_string(storage, "audit").create_queue()
     publisher = AzurePublisher(app, environ={"AzureWebJobsStorage": storage})
-    sent = Message("orders.audit", {"order": "o-1", "total": 12.5}, headers={"x-tenant": "t-1"},
-                   correlation_id="corr-42")
+    sent = Message(
+        "orders.audit", {"order": "o-1", "total": 12.5}, headers={"x-tenant": "t-1"}, correlation_id="corr-42"
+    )
     publisher.publish(sent, "audit")
     reader = QueueClient.from_connection_string(storage, "audit")
     [received] = list(reader.receive_messages(messages_per_page=1, max_messages=1))
     # What the host does before the worker: base64-decode the text, then the trigger metadata.
     datum = meta.Datum(base64.b64decode(received.content).decode("utf-8"), "string")
-    native = QueueMessageInConverter.decode(datum, trigger_metadata={
-        "Id": meta.Datum(received.id, "string"),
-        "DequeueCount": meta.Datum(received.dequeue_count, "int"),
-        "InsertionTime": meta.Datum(received.inserted_on.isoformat(), "string"),
-        "ExpirationTime": meta.Datum(received.expires_on.isoformat(), "string"),
-        "NextVisibleTime": meta.Datum(received.next_visible_on.isoformat(), "string"),
-        "PopReceipt": meta.Datum(received.pop_receipt, "string"),
-    })
+    native = QueueMessageInConverter.decode(
+        datum,
+        trigger_metadata={
+            "Id": meta.Datum(received.id, "string"),
+            "DequeueCount": meta.Datum(received.dequeue_count, "int"),
+            "InsertionTime": meta.Datum(received.inserted_on.isoformat(), "string"),
+            "ExpirationTime": meta.Datum(received.expires_on.isoformat(), "string"),
+            "NextVisibleTime": meta.Datum(received.next_visible_on.isoformat(), "string"),
+            "PopReceipt": meta.Datum(received.pop_receipt, "string"),
+        },
+    )
     [message] = app.translate(("queue_audit", native))
     assert message.topic == "orders.create"  # the binding's topic decides
     assert message.headers["portside-topic"] == "orders.audit"
@@ -113,13 +125,18 @@ def test_service_bus_message_on_the_wire(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(ServiceBusSender, "_open", open_link)
     connection = "Endpoint=sb://example.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=a2V5"
     publisher = AzurePublisher(make_app(), environ={"ServiceBusConnection": connection, "JobsBus": connection})
-    publisher.publish(Message("orders.created", {"id": "o-1"}, headers={"message-group-id": "o-1"},
-                              correlation_id="corr-1"), "orders-events")
-    publisher.publish(Message("orders.sb", b"\xff\x00raw", headers={"content-type": "application/octet-stream"}),
-                      "jobs")
+    publisher.publish(
+        Message("orders.created", {"id": "o-1"}, headers={"message-group-id": "o-1"}, correlation_id="corr-1"),
+        "orders-events",
+    )
+    publisher.publish(
+        Message("orders.sb", b"\xff\x00raw", headers={"content-type": "application/octet-stream"}), "jobs"
+    )
     first, second = link.sent
-    properties = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-                  for k, v in first.application_properties.items()}
+    properties = {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in first.application_properties.items()
+    }
     assert properties["portside-topic"] == "orders.created" and properties["x-correlation-id"] == "corr-1"
     assert first.properties.correlation_id in (b"corr-1", "corr-1")
     assert first.properties.group_id in (b"o-1", "o-1")  # the session id
@@ -164,10 +181,13 @@ def test_event_grid_cloudevent_over_http(monkeypatch: pytest.MonkeyPatch) -> Non
 
     transport = FakeTransport()  # the client gives basic topics no transport option: replace the default one
     monkeypatch.setattr(RequestsTransport, "send", lambda self, request, **kwargs: transport.send(request))
-    publisher = AzurePublisher(make_app(), environ={
-        "EventGridTopicEndpoint": "https://{name}.westeurope-1.eventgrid.azure.net/api/events",
-        "EventGridTopicKey": "a2V5",
-    })
+    publisher = AzurePublisher(
+        make_app(),
+        environ={
+            "EventGridTopicEndpoint": "https://{name}.westeurope-1.eventgrid.azure.net/api/events",
+            "EventGridTopicKey": "a2V5",
+        },
+    )
     publisher.publish(Message("orders.grid", {"id": "o-2"}, correlation_id="corr-2"), "orders-grid")
     [request] = transport.requests
     assert request.url.startswith("https://orders-grid.westeurope-1.eventgrid.azure.net/api/events")

@@ -36,16 +36,20 @@ def make_app() -> App:
     service = Service("samples")
     for topic in ("bus", "hub", "tick", "blob", "grid", "capture"):
         service.handler(topic)(recorder(topic))
-    return App(service, [
-        queue("bus", "bus", azure={"service": "servicebus"}),
-        subscription("topic", "bus"),
-        queue("hub", "hub", dead_letter="parked", azure={"service": "eventhubs", "max_retries": 0}),
-        schedule("every5", "tick", "rate(5 minutes)"),
-        event(OBJECT_CREATED, "blob"),
-        event("Azure.Sdk.*", "grid"),
-        event("Microsoft.EventHub.CaptureFileCreated", "capture"),
-        destination("x", "y"),
-    ], adapter="azure")
+    return App(
+        service,
+        [
+            queue("bus", "bus", azure={"service": "servicebus"}),
+            subscription("topic", "bus"),
+            queue("hub", "hub", dead_letter="parked", azure={"service": "eventhubs", "max_retries": 0}),
+            schedule("every5", "tick", "rate(5 minutes)"),
+            event(OBJECT_CREATED, "blob"),
+            event("Azure.Sdk.*", "grid"),
+            event("Microsoft.EventHub.CaptureFileCreated", "capture"),
+            destination("x", "y"),
+        ],
+        adapter="azure",
+    )
 
 
 @pytest.fixture
@@ -75,7 +79,9 @@ def test_service_bus_trigger_metadata() -> None:
         "CorrelationId": meta.Datum("sample-correlation", "string"),
         "ContentType": meta.Datum("application/json", "string"),
     }
-    native = ServiceBusMessageInConverter.decode(meta.Datum('{"order": 1}', "string"), trigger_metadata=metadata)
+    native = ServiceBusMessageInConverter.decode(
+        meta.Datum('{"order": 1}', "string"), trigger_metadata=metadata
+    )
     [message] = app.translate((next(n for n in generated(app.entry_point) if n.startswith("sbqueue")), native))
     assert message.headers["application"] == "value"  # application properties become headers
     assert message.correlation_id == "sample-correlation" and message.attempt == 3
@@ -86,9 +92,14 @@ def test_service_bus_trigger_metadata() -> None:
 
 def test_service_bus_user_properties_only() -> None:
     app = make_app()
-    native = ServiceBusMessageInConverter.decode(meta.Datum("plain text", "string"), trigger_metadata={
-        "UserProperties": datum(f"{LIB}/servicebus_trigger_metadata_userproperties.json"),
-        "MessageId": meta.Datum("m-2", "string"), "ContentType": meta.Datum("text/plain", "string")})
+    native = ServiceBusMessageInConverter.decode(
+        meta.Datum("plain text", "string"),
+        trigger_metadata={
+            "UserProperties": datum(f"{LIB}/servicebus_trigger_metadata_userproperties.json"),
+            "MessageId": meta.Datum("m-2", "string"),
+            "ContentType": meta.Datum("text/plain", "string"),
+        },
+    )
     [message] = app.translate((next(n for n in generated(app.entry_point) if n.startswith("sbtopic")), native))
     assert message.headers["$AzureWebJobsParentId"] == "6ceef68b-0794-45dd-bb2e-630748515552"
     assert message.headers["x-opt-enqueue-sequence-number"] == "0" and message.body == "plain text"
@@ -116,8 +127,12 @@ def test_timer_body() -> None:
     assert SEEN[0][0] == "tick" and SEEN[0][1]["rule"] == "every5"
 
 
-@pytest.mark.parametrize("relative", samples.each([
-    f"{SDK}/eventgrid_schema_storage_blobcreated.json", f"{SDK}/cloudevent_storage_blobcreated.json"]))
+@pytest.mark.parametrize(
+    "relative",
+    samples.each(
+        [f"{SDK}/eventgrid_schema_storage_blobcreated.json", f"{SDK}/cloudevent_storage_blobcreated.json"]
+    ),
+)
 def test_blob_created_in_both_schemas(relative: str) -> None:
     app = make_app()
     native = EventGridEventInConverter.decode(datum(relative), trigger_metadata={})
@@ -129,11 +144,14 @@ def test_blob_created_in_both_schemas(relative: str) -> None:
 
 def test_cloudevent_data_base64_and_extensions() -> None:
     app = make_app()
-    encoded = EventGridEventInConverter.decode(datum(f"{SDK}/cloudevent_custom_data_base64.json"), trigger_metadata={})
+    encoded = EventGridEventInConverter.decode(
+        datum(f"{SDK}/cloudevent_custom_data_base64.json"), trigger_metadata={}
+    )
     [message] = app.translate(encoded)
     assert message.data == b"cloudevent" and message.topic == "grid"
     extended = EventGridEventInConverter.decode(
-        datum(f"{SDK}/cloudevent_custom_with_extensions.json"), trigger_metadata={})
+        datum(f"{SDK}/cloudevent_custom_with_extensions.json"), trigger_metadata={}
+    )
     [message] = app.translate(extended)
     document = samples.load(f"{SDK}/cloudevent_custom_with_extensions.json")
     for name in ("ext1", "ext2"):
@@ -141,8 +159,12 @@ def test_cloudevent_data_base64_and_extensions() -> None:
             assert message.headers[name] == str(document[name])
 
 
-@pytest.mark.parametrize("relative", samples.each([
-    f"{LIB}/eventgrid_event_capturefilecreated.json", f"{LIB}/eventgrid_event_without_data.json"]))
+@pytest.mark.parametrize(
+    "relative",
+    samples.each(
+        [f"{LIB}/eventgrid_event_capturefilecreated.json", f"{LIB}/eventgrid_event_without_data.json"]
+    ),
+)
 def test_event_grid_schema_samples(relative: str) -> None:
     app = make_app()
     document = samples.load(relative)
@@ -159,16 +181,21 @@ def test_event_grid_schema_samples(relative: str) -> None:
 def test_blob_trigger_metadata() -> None:
     service = Service("blobs")
     service.handler("blob")(recorder("blob"))
-    blob_app = App(service, [event(OBJECT_CREATED, "blob", azure={"source": "blob", "path": "samples/{name}"})],
-                   adapter="azure")
+    blob_app = App(
+        service,
+        [event(OBJECT_CREATED, "blob", azure={"source": "blob", "path": "samples/{name}"})],
+        adapter="azure",
+    )
     SEEN.clear()
-    native = BlobConverter.decode(meta.Datum(b"0123456789AB", "bytes"), trigger_metadata={
-        "BlobTrigger": meta.Datum("samples/file.bin", "string"),
-        "Uri": meta.Datum("https://acct.blob.core.windows.net/samples/file.bin", "string"),
-        "Properties": datum(f"{LIB}/blob_trigger_metadata_properties.json"),
-    })
+    native = BlobConverter.decode(
+        meta.Datum(b"0123456789AB", "bytes"),
+        trigger_metadata={
+            "BlobTrigger": meta.Datum("samples/file.bin", "string"),
+            "Uri": meta.Datum("https://acct.blob.core.windows.net/samples/file.bin", "string"),
+            "Properties": datum(f"{LIB}/blob_trigger_metadata_properties.json"),
+        },
+    )
     call(blob_app, "blob", native)
     [(_, body)] = SEEN
     assert body["size"] == 12 and body["etag"] == "0x8D8989BC453467D"
     assert body["eventTime"] == "2020-12-04T21:30:05+00:00" and body["key"] == "file.bin"
-

@@ -67,11 +67,15 @@ def validate(function: Any) -> None:
         binding_type = "generic" if annotation in (str, bytes) else bound[param].type
         converter = registry.get(binding_type)
         if converter is None or not converter.check_input_type_annotation(annotation):
-            raise IndexError_(f"{name}: {param}'s annotation {annotation!r} does not fit a {binding_type} binding")
+            raise IndexError_(
+                f"{name}: {param}'s annotation {annotation!r} does not fit a {binding_type} binding"
+            )
     if returns is not None and "return" in annotations:
         annotation = annotations["return"]
         converter = registry.get(returns.type)
-        if not isinstance(annotation, type) or converter is None or not converter.check_output_type_annotation(
-            annotation
+        if (
+            not isinstance(annotation, type)
+            or converter is None
+            or not converter.check_output_type_annotation(annotation)
         ):
             raise IndexError_(f"{name}: return annotation {annotation!r} does not fit {returns.type}")
