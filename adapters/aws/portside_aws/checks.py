@@ -41,6 +41,10 @@ def problems(app: App) -> list[str]:
             found.append(f"{kind} binding {binding.name!r}: unknown aws option(s) "
                          f"{', '.join(sorted(unknown))}; allowed: {allowed}")
             continue
+        if "max_body_bytes" in options and _positive(options["max_body_bytes"]) is None:
+            found.append(f"{kind} binding {binding.name!r}: aws max_body_bytes must be a positive number of "
+                         f"bytes, not {options['max_body_bytes']!r}")
+            continue
         source = options.get("source", "sqs") if kind == "queue" else kind
         if kind == "queue" and source not in SOURCES:
             found.append(
@@ -73,13 +77,14 @@ def problems(app: App) -> list[str]:
 def _target_service(app: App, target: str) -> str | None:
     from .targets import parse_target
 
+    try:  # a native identifier names its own service, whatever a destination's channel says
+        return parse_target(target).service
+    except ValueError:
+        pass
     for binding in app.bindings:
         if binding.kind == "destination" and getattr(binding, "target", None) == target:
             return {"topic": "sns", "queue": "sqs", "events": "events"}[getattr(binding, "channel", "topic")]
-    try:
-        return parse_target(target).service
-    except ValueError:
-        return "sqs"  # a logical dead-letter name is an SQS queue unless a destination says otherwise
+    return "sqs"  # a logical dead-letter name is an SQS queue unless a destination says otherwise
 
 
 def _positive(value: Any) -> int | None:
