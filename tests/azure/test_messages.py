@@ -211,3 +211,27 @@ def _names(app: App) -> list[str]:
     from portside_azure.functionapp import generated
 
     return list(generated(app.entry_point))
+
+
+def test_translate_replays_native_input(app: App) -> None:
+    from portside import HttpRequest, StartupError
+    from portside_azure.testing_kit import http_request
+
+    [message] = app.translate(http_request(HttpRequest("POST", "/orders", body=b'{"sku": "R"}')))
+    assert message.topic == "orders.create" and message.body == {"sku": "R"}
+    document = {"id": "e-9", "source": "/s", "specversion": "1.0", "type": "Custom.Replay", "data": {"n": 2}}
+    grid = {
+        "id": "e-8",
+        "topic": "/t",
+        "subject": "x",
+        "eventType": "Custom.Grid",
+        "data": {"n": 3},
+        "eventTime": "2026-01-02T03:04:05Z",
+        "dataVersion": "1",
+    }
+    assert [m.body for m in app.translate([document, grid])] == [{"n": 2}, {"n": 3}]
+    assert app.translate(document)[0].headers["portside-topic"] == "Custom.Replay"
+    with pytest.raises(StartupError, match="no Azure function named 'nope'"):
+        app.translate(("nope", None))
+    with pytest.raises(StartupError, match="replays"):
+        app.translate(42)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Imported here so a missing library fails when the adapter loads, with portside's "install
+# portside[azure]" message, not later inside a startup check.
+import azure.functions  # noqa: F401
+
 from portside import App, Message, Publisher, TransportKind
 from portside.kit import Capabilities, hookimpl
 
