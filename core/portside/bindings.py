@@ -20,9 +20,6 @@ from .errors import BindingError
 from .values import Value
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
-_RATE = r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$"
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_CRON_FIELDS = 5
 
 # `dead_letter=` values that are choices rather than targets.
 DROP = "drop"  # acknowledge poison messages, logging their id and reason (never the body)
