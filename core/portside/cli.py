@@ -1,4 +1,4 @@
-"""`portside` command line: run an app locally, list its bindings, replay a cloud event.
+"""`portside` command line: run an app locally, list its bindings, replay a cloud event, package it.
 
 Every failure is one line on stderr (`portside: ...`, saying what to do) and a non-zero exit:
 2 for what the user can fix (a missing file, a taken port, a startup error), 1 for anything
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from .app import App
     from .message import Message
     from .result import Result
+
+
+PACKAGE_CLOUDS = ("aws", "azure", "gcp")
 
 
 class UsageError(PortsideError):
@@ -55,6 +58,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.add_argument("--adapter", required=True, help="the adapter whose events these are")
 
     commands.add_parser("adapters", help="list the installed adapters")
+
+    package = commands.add_parser(
+        "package",
+        help="write what deploys the service unchanged on a cloud (a SAM template, a function app "
+             "folder, a deploy script), print what each binding became and the command to run next",
+    )
+    package.add_argument("main")
+    package.add_argument("--cloud", required=True, choices=PACKAGE_CLOUDS, help="the adapter to package for")
+    package.add_argument("--out", required=True, metavar="DIR", help="the folder to write (created)")
+    package.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                         help="a packaging option of the cloud, e.g. memory=512 or existing=orders-events; "
+                              "repeat for several")
 
     args = parser.parse_args(argv)
     try:
@@ -203,6 +218,37 @@ def _event_call(entry: Any) -> Any:
     return None
 
 
+def _package(args: argparse.Namespace) -> int:
+    """Load the app on the chosen cloud's adapter (its startup checks run), let the adapter's
+    `portside_package` hook write DIR, then print the files, one line per resource and the next
+    command."""
+    from .startup import load_app
+
+    options = _package_options(args.option)
+    app = load_app(args.main, adapter=args.cloud)
+    report = app.adapter.hook.portside_package(app=app, out=Path(args.out), options=options)
+    if report is None:
+        raise UsageError(f"adapter {args.cloud!r} cannot package a service (it has no portside_package hook)")
+    out = Path(args.out).resolve()
+    print(f"wrote {out}: {', '.join(str(path) for path in report.files)}")
+    for line in report.lines:
+        print(f"  {line}")
+    print(f"next: {report.next_command}")
+    return 0
+
+
+def _package_options(pairs: Sequence[str]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise UsageError(f"--option {pair!r}: write it as KEY=VALUE, e.g. --option memory=512")
+        if key.strip() in options:
+            raise UsageError(f"--option {key.strip()} is given twice; give each option once")
+        options[key.strip()] = value.strip()
+    return options
+
+
 def _adapters(args: argparse.Namespace) -> int:
     from .adapter_loading import available
 
@@ -211,7 +257,9 @@ def _adapters(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"run": _run, "bindings": _bindings, "replay": _replay, "adapters": _adapters}
+_COMMANDS = {
+    "run": _run, "bindings": _bindings, "replay": _replay, "adapters": _adapters, "package": _package,
+}
 
 if __name__ == "__main__":
     raise SystemExit(main())

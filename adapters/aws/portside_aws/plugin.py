@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portside import App, Message, Publisher
 from portside.kit import Capabilities, hookimpl
+
+if TYPE_CHECKING:  # packaging is a command-line concern: never imported on a cold start
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from portside.kit import PackageReport
 
 
 @hookimpl
@@ -75,3 +81,11 @@ def portside_testing_kit(app: App) -> Any:
     from .testing_kit import AwsTestingKit
 
     return AwsTestingKit(app)
+
+
+@hookimpl
+def portside_package(app: App, out: Path, options: Mapping[str, str]) -> PackageReport:
+    """`portside package --cloud aws`: a SAM template, requirements.txt and the code (package.py)."""
+    from .package import package
+
+    return package(app, out, options)

@@ -158,12 +158,12 @@ def publish_targets(app: App) -> list[PublishTarget]:
     for binding in app.bindings:
         if isinstance(binding, DestinationBinding):
             channels.setdefault(binding.target, binding.channel)
-            reasons.setdefault(binding.target, []).append(f"destination of {binding.topic!r}")
+            reasons.setdefault(binding.target, []).append(f"destination {binding.topic}")
     for binding in app.bindings.inbound():
         target = dead_letter_target(app, binding)
         if target is not None:
             channels.setdefault(target, "queue")
-            reasons.setdefault(target, []).append(f"dead letters of {binding.kind.value}({binding.name!r})")
+            reasons.setdefault(target, []).append(f"dead letters of {binding.kind.value} {binding.name}")
     return [PublishTarget(name, channels[name], tuple(why)) for name, why in reasons.items()]
 
 
@@ -348,13 +348,17 @@ def to_yaml(document: Mapping[str, Any]) -> str:
     return "".join(_mapping(document, 0))
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: Any, *, flow: bool = False) -> str:
+    """`value` as a YAML scalar; `flow`: inside `[...]`, where `{}[],` end a plain scalar."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
     text = str(value)
-    if _PLAIN.match(text) and not text.endswith(":") and ": " not in text and text.lower() not in _RESERVED:
+    plain = _PLAIN.match(text) and not text.endswith(":") and text.lower() not in _RESERVED
+    if plain and not (flow and any(ch in text for ch in "{}[],")):
         return text
     return json.dumps(text, ensure_ascii=False)
 
@@ -377,7 +381,7 @@ def _entry(head: str, value: Any, indent: int) -> list[str]:
     if isinstance(value, Mapping):
         return [f"{head} {{}}\n"] if not value else [f"{head}\n", *_mapping(value, indent + 2)]
     items = list(value)
-    flow = ", ".join(_scalar(item) for item in items)
+    flow = ", ".join(_scalar(item, flow=True) for item in items)
     if all(_is_scalar(item) for item in items) and len(head) + len(flow) < 100:
         return [f"{head} [{flow}]\n"]
     return [f"{head}\n", *_sequence(items, indent + 2)]
