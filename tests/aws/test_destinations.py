@@ -14,7 +14,7 @@ import gzip
 import json
 import uuid
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -76,7 +76,7 @@ def attributes(message: dict[str, Any]) -> dict[str, str]:
     return {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
 
 
-def orders(channel: str, name: str) -> App:
+def orders(channel: Literal["topic", "queue", "events"], name: str) -> App:
     """A service whose handler publishes `orders.created` to the logical destination `name`."""
     service = Service("orders")
 
