@@ -16,7 +16,9 @@ import os
 import re
 from collections.abc import Mapping
 
-from portside.schedules import DAYS, MONTHS, ScheduleError, parse_schedule
+from portside.kit import DAYS, ScheduleError, parse_schedule
+
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 _NAMES = re.compile(r"[A-Za-z]{3}")
 TIME_ZONE_SETTING = "WEBSITE_TIME_ZONE"
