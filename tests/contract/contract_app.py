@@ -17,7 +17,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from portside import (
-    HAND_BACK,
     MESSAGE_TOPIC,
     OBJECT_CREATED,
     App,
@@ -195,7 +194,9 @@ def binding_name(row: MessageRow, kind: str, variant: str) -> str:
 
 
 def has_variant(row: MessageRow, kind: str, variant: str) -> bool:
-    return variant in VARIANTS[kind] and (variant != "bytopic" or ATTRIBUTES in row.carries)
+    if variant == "bytopic" and ATTRIBUTES not in row.carries_for(kind):
+        return False
+    return variant in VARIANTS[kind] and variant not in row.refuses
 
 
 def message_bindings(adapter: str, shapes: Mapping[str, Sequence[str]]) -> list[Binding]:
@@ -215,8 +216,10 @@ def message_bindings(adapter: str, shapes: Mapping[str, Sequence[str]]) -> list[
 
 def _binding(row: MessageRow, kind: str, variant: str, name: str) -> Binding:
     topic = MESSAGE_TOPIC if variant == "bytopic" else "work"
-    dead_letter = DEAD_LETTER.get(variant) or (HAND_BACK if row.poison_choice else None)
-    options = dict(row.options)
+    dead_letter = DEAD_LETTER.get(variant) or row.poison_default
+    options = {adapter: {key: value.format(name=name) if isinstance(value, str) else value
+                         for key, value in values.items()}
+               for adapter, values in row.options.get(kind, {}).items()}
     if kind == "queue":
         return queue(name, topic, dead_letter=dead_letter, ordered=variant == "ordered", **options)
     if kind == "subscription":

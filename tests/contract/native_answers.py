@@ -31,10 +31,7 @@ ATTEMPT = "attempt"  # a receive / delivery count
 SENDER_ID = "sender-id"  # the id the message was sent with is the handler's message id
 DOCUMENT = "document"  # any JSON document the sender chose (not a platform-made body such as S3's)
 
-# How a dead-letter choice settles poison, per binding variant of the suite's app.
-POISON = {
-    "plain": BACK, "dl": DEAD, "drop": ACK, "back": BACK, "ordered": BACK, "bytopic": BACK, "object": BACK,
-}
+# The dead-letter choice of the suite's binding variants (the others make none).
 DEAD_LETTER = {"dl": PARKING, "drop": DROP, "back": HAND_BACK}
 
 
@@ -50,14 +47,23 @@ class MessageRow:
     cells: Mapping[State, str]
     carries: frozenset[str]
     batch: bool = False  # several messages in one invocation
-    ordering: str | None = None  # "groups" (per group / partition), "stream" (one shard), "ordered-binding"
+    # "groups" (per group / partition), "stream" (one shard); "ordered-binding" / "ordered-binding-groups":
+    # one lane / per group, only on a binding with ordered=True
+    ordering: str | None = None
     reads: Mapping[State, State] = field(default_factory=dict)
     suffix: str = ""  # queue names on this shape end with it
-    options: Mapping[str, Any] = field(default_factory=dict)  # per-adapter binding options
-    poison_choice: bool = False  # startup requires dead_letter= on every binding of this shape
+    # binding kind -> the adapter options its bindings get ("{name}" in a value is the binding's name)
+    options: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    poison_default: str | None = None  # dead_letter= of variants making no choice (startup requires one)
+    refuses: frozenset[str] = frozenset()  # binding variants the platform cannot have (startup refuses)
     event_names: Mapping[str, str] = field(default_factory=dict)  # event binding pattern per variant
     body_view: str | None = None  # the body key holding the sent JSON object (a change record's image)
     note: str = ""
+
+    lacks: Mapping[str, frozenset[str]] = field(default_factory=dict)  # per binding kind, not carried
+
+    def carries_for(self, kind: str) -> frozenset[str]:
+        return self.carries - self.lacks.get(kind, frozenset())
 
     def read(self, state: State) -> State:
         return self.reads.get(state, state)
@@ -82,7 +88,11 @@ _ITEMS = {ACK: "not named", RETRIED: "named in batchItemFailures", DEAD: "not na
 _RAISE = {ACK: "returns None", RETRIED: "raises DeliveryFailed (a kit.Redeliver)",
           DEAD: "returns None; sent to the target",
           BACK: "raises DeliveryFailed (the on-failure destination keeps it)"}
+_AZURE_RAISE = {ACK: "returns", RETRIED: "raises RedeliveryRequested (a kit.Redeliver)",
+                DEAD: "returns; sent to the target", BACK: "raises RedeliveryRequested (poison queue / DLQ)"}
+_PUSH = {ACK: "200", RETRIED: "503", DEAD: "200; sent to the target", BACK: "500"}
 _AWS_READS = {BACK: RETRIED}
+_NO_EVENT_ATTEMPT = {"event": frozenset({ATTEMPT})}
 _LOCAL_READS = {RETRIED: BACK}
 _S3_EVENTS = {"plain": "ObjectRemoved:Delete", "dl": "ObjectCreated:Copy", "drop": "ObjectCreated:Post",
               "back": "ObjectCreated:CompleteMultipartUpload", "object": OBJECT_CREATED}
@@ -96,14 +106,16 @@ MESSAGE_ROWS: tuple[MessageRow, ...] = (
                frozenset({ATTRIBUTES, RAW, ATTEMPT, SENDER_ID, DOCUMENT}), batch=True, ordering="groups",
                reads=_AWS_READS, suffix=".fifo", note="order kept per MessageGroupId"),
     MessageRow("aws", "kinesis", "item-failures", _ITEMS, frozenset({RAW, BINARY, DOCUMENT}), batch=True,
-               ordering="stream", reads=_AWS_READS, options={"aws": {"source": "kinesis"}}, poison_choice=True,
+               ordering="stream", reads=_AWS_READS, options={"queue": {"aws": {"source": "kinesis"}}},
+               poison_default=HAND_BACK,
                note="Lambda resumes the shard from the lowest sequence number named"),
     MessageRow("aws", "dynamodb", "item-failures", _ITEMS, frozenset({SENDER_ID, DOCUMENT}), batch=True,
-               ordering="stream", reads=_AWS_READS, options={"aws": {"source": "dynamodb"}}, poison_choice=True,
+               ordering="stream", reads=_AWS_READS, options={"queue": {"aws": {"source": "dynamodb"}}},
+               poison_default=HAND_BACK,
                body_view="new_image", note="the body is a change record; new_image is the item written"),
     MessageRow("aws", "kafka", "item-failures", _ITEMS, frozenset({ATTRIBUTES, RAW, BINARY, DOCUMENT}),
-               batch=True, ordering="groups", reads=_AWS_READS, options={"aws": {"source": "kafka"}},
-               poison_choice=True,
+               batch=True, ordering="groups", reads=_AWS_READS, options={"queue": {"aws": {"source": "kafka"}}},
+               poison_default=HAND_BACK,
                note="named by {partition, offset}; resumes each partition from the lowest offset named"),
     MessageRow("aws", "sns", "raise", _RAISE, frozenset({ATTRIBUTES, RAW, SENDER_ID, DOCUMENT}),
                reads=_AWS_READS),
@@ -113,6 +125,39 @@ MESSAGE_ROWS: tuple[MessageRow, ...] = (
                note="object events only; bound by S3 event name or OBJECT_CREATED / OBJECT_DELETED"),
     MessageRow("aws", "schedule", "raise", _RAISE, frozenset({SENDER_ID}), reads=_AWS_READS,
                note="an EventBridge scheduled event; the body is {time, rule}"),
+    MessageRow("azure", "storage_queue", "raise", _AZURE_RAISE,
+               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT}),
+               refuses=frozenset({"ordered"}),
+               note="headers travel in a portside CloudEvent envelope (Storage queues have no attributes)"),
+    MessageRow("azure", "servicebus_queue", "raise", _AZURE_RAISE,
+               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT}),
+               options={"queue": {"azure": {"service": "servicebus"}}}),
+    MessageRow("azure", "servicebus_topic", "raise", _AZURE_RAISE,
+               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT})),
+    MessageRow("azure", "eventhub", "raise-batch", _AZURE_RAISE,
+               frozenset({ATTRIBUTES, RAW, BINARY, SENDER_ID, DOCUMENT}), batch=True,
+               ordering="ordered-binding-groups", reads={RETRIED: DEAD},
+               options={"queue": {"azure": {"service": "eventhubs"}}}, poison_default=PARKING,
+               refuses=frozenset({"back"}),
+               note="the host retries the whole batch (max_retries), then what still fails is dead-lettered"),
+    MessageRow("azure", "eventgrid", "raise", _AZURE_RAISE, frozenset({SENDER_ID, DOCUMENT}),
+               note="Event Grid schema"),
+    MessageRow("azure", "cloudevent", "raise", _AZURE_RAISE, frozenset({ATTRIBUTES, SENDER_ID, DOCUMENT}),
+               note="Event Grid's CloudEvents 1.0 schema"),
+    MessageRow("azure", "blob", "raise", _AZURE_RAISE, frozenset(),
+               refuses=frozenset({"plain", "dl", "drop", "back"}), note="a blob trigger: OBJECT_CREATED only"),
+    MessageRow("azure", "timer", "raise", _AZURE_RAISE, frozenset()),
+    MessageRow("gcp", "pubsub_push", "push-status", _PUSH,
+               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT})),
+    MessageRow("gcp", "cloudevent_binary", "push-status", _PUSH,
+               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT}), lacks=_NO_EVENT_ATTEMPT,
+               note="Pub/Sub through Eventarc, or an event's own CloudEvent (no delivery attempt)"),
+    MessageRow("gcp", "cloudevent_structured", "push-status", _PUSH,
+               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT}), lacks=_NO_EVENT_ATTEMPT),
+    MessageRow("gcp", "legacy_event", "push-status", _PUSH,
+               frozenset({ATTRIBUTES, RAW, BINARY, SENDER_ID, DOCUMENT}),
+               options={"queue": {"gcp": {"topic": "{name}-topic"}}}, note="a queue binding names its topic"),
+    MessageRow("gcp", "scheduler_http", "push-status", _PUSH, frozenset()),
     MessageRow("local", "delivery", "push-status",
                {ACK: "200", RETRIED: "500 after 3 attempts in place", DEAD: "200; sent to the target",
                 BACK: "500"},
@@ -135,6 +180,9 @@ _ALB_KEYS = frozenset({"statusCode", "statusDescription", "headers", "body", "is
 _ALB_MULTI_KEYS = frozenset({"statusCode", "statusDescription", "multiValueHeaders", "body", "isBase64Encoded"})
 
 HTTP_ROWS: tuple[HttpRow, ...] = (
+    HttpRow("azure", "http", True, True, None,
+            cookies="func.HttpResponse cookies (the worker re-orders attributes, lower-cases their names)"),
+    HttpRow("gcp", "http", True, True, None, cookies="one Set-Cookie header each"),
     HttpRow("local", "in-process", True, True, None, cookies="HttpResponse.cookies"),
     HttpRow("local", "server", True, True, None, cookies="one Set-Cookie header each"),
     HttpRow("aws", "apigw_rest", True, True, _REST_KEYS, _REST_KEYS,
@@ -166,23 +214,28 @@ def http_row(adapter: str, shape: str) -> HttpRow:
 
 
 # ---------------------------------------------------------------------- expectations
-def neutral_state(behaviour: str, variant: str) -> State:
-    """The settlement portside decides for a handler behaviour on a binding variant."""
+def neutral_state(behaviour: str, dead_letter: str | None) -> State:
+    """The settlement portside decides for a handler behaviour on a binding with `dead_letter`
+    (the suite's app has no App-wide dead_letter=)."""
     if behaviour in ("ok", "publish"):
         return ACK
     if behaviour in ("retry", "crash", "undeclared", "publish-then-retry"):
         return RETRIED
-    return POISON[variant]
+    if dead_letter in (None, HAND_BACK):
+        return BACK
+    return ACK if dead_letter == DROP else DEAD
 
 
-def expected_states(row: MessageRow, behaviours: Sequence[str], variant: str,
+def expected_states(row: MessageRow, behaviours: Sequence[str], binding: Any,
                     groups: Sequence[str | None] | None = None) -> list[State]:
-    """The states a delivery must read as: portside's decision, the source's ordering, then how
-    the native answer shows each state."""
-    states = [neutral_state(b, variant) for b in behaviours]
+    """The states a delivery by `binding` must read as: portside's decision, the source's
+    ordering, then how the native answer shows each state."""
+    states = [neutral_state(b, getattr(binding, "dead_letter", None)) for b in behaviours]
     ordering = row.ordering
     if ordering == "ordered-binding":
-        ordering = "stream" if variant == "ordered" else None
+        ordering = "stream" if getattr(binding, "ordered", False) else None
+    elif ordering == "ordered-binding-groups":
+        ordering = "groups" if getattr(binding, "ordered", False) else None
     if ordering is not None:
         lanes = list(groups or [None] * len(states)) if ordering == "groups" else [None] * len(states)
         blocked: set[str | None] = set()
@@ -218,6 +271,11 @@ def check_native(row: MessageRow, expected: Sequence[State], delivered: Delivere
                 assert isinstance(answer, Redeliver), f"expected a raised kit.Redeliver, got {answer!r}"
             else:
                 assert answer is None, f"expected the invocation to return None, got {answer!r:.200}"
+    elif row.answer == "raise-batch":
+        if any(redeliver):
+            assert isinstance(native, Redeliver), f"expected a raised kit.Redeliver, got {native!r:.200}"
+        else:
+            assert not isinstance(native, Exception), f"expected an answer, got {native!r:.200}"
     elif row.answer == "push-status":
         assert isinstance(native, list) and len(native) == len(expected), native
         for answer, state in zip(native, expected, strict=True):
