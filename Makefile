@@ -36,9 +36,16 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
+SHARED_BENCH := ../shared/bench/run.py
+
 bench: $(STAMP)  ## benchmarks (ratios against hand-written handlers and peers)
 	$(BIN)/python bench/core_dispatch.py
 	$(BIN)/python bench/aws_lambda.py
+	$(BIN)/python bench/gcp_functions.py
+	@if [ -f $(SHARED_BENCH) ]; then \
+	  $(BIN)/python -m pip install --quiet -r ../shared/bench/requirements.txt && \
+	  BENCH_PORTSIDE_PLAIN=1 $(BIN)/python $(SHARED_BENCH) --cases raw,portside --out bench/results/shared-raw-portside.md; \
+	else echo "skipping the shared benchmark: $(SHARED_BENCH) not found beside this checkout"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -21,7 +21,7 @@ NAME = "cloudevent_binary"
 
 
 def matches(request: Request) -> bool:
-    return not request.routed and request.header("ce-specversion") is not None
+    return request.header("ce-specversion") is not None and not request.routed
 
 
 def to_batch(app: App, request: Request, context: Any, options: Deployment) -> Batch:

@@ -21,7 +21,7 @@ NAME = "cloudevent_structured"
 
 
 def matches(request: Request) -> bool:
-    return not request.routed and request.media_type == STRUCTURED
+    return request.media_type == STRUCTURED and not request.routed
 
 
 def to_batch(app: App, request: Request, context: Any, options: Deployment) -> Batch:

@@ -106,7 +106,7 @@ class Target:
         return Request(
             method, path, headers, body,
             query_string=environ.get("QUERY_STRING", "") or "",
-            routed=self.routes_http(method, path),
+            routed=self.routes_http,
             execution_id=headers.get_lowercase("function-execution-id"),
             raw=flask_request,
         )
@@ -126,26 +126,23 @@ class Target:
 
     def answer(self, request: Request) -> HttpResponse:
         """The neutral response to one request (never raises)."""
-        try:
-            shape = self.entry.detect(request)
-        except UnsupportedRequest as exc:
-            logs.log("warning", str(exc), adapter=ADAPTER)
-            return self.refuse(400, Result.invalid(Error("unsupported_request", str(exc))))
         context = Invocation(request.execution_id)
         verifier = self.deployment.verifier
-        if shape.KIND == "messages" and verifier is not None:
-            try:
-                context.identity = verifier.verify(request.header("authorization"))
-            except Unauthenticated as exc:
-                logs.log("warning", f"event delivery refused: {exc}", adapter=ADAPTER, path=request.path)
-                response = self.refuse(401, Result.unauthorized(Error("unauthenticated", str(exc))))
-                response.headers["www-authenticate"] = "Bearer"
-                return response
-            except VerifierUnavailable as exc:
-                logs.log("error", str(exc), adapter=ADAPTER)
-                return self.refuse(503, Result.retry(Error("verifier_unavailable", str(exc))))
         try:
+            if verifier is not None and self.entry.detect(request).KIND == "messages":
+                try:
+                    context.identity = verifier.verify(request.header("authorization"))
+                except Unauthenticated as exc:
+                    logs.log("warning", f"event delivery refused: {exc}", adapter=ADAPTER, path=request.path)
+                    response = self.refuse(401, Result.unauthorized(Error("unauthenticated", str(exc))))
+                    response.headers["www-authenticate"] = "Bearer"
+                    return response
+                except VerifierUnavailable as exc:
+                    logs.log("error", str(exc), adapter=ADAPTER)
+                    return self.refuse(503, Result.retry(Error("verifier_unavailable", str(exc))))
             answer: HttpResponse = self.entry(request, context)
+        except UnsupportedRequest as exc:  # logged by the EntryPoint
+            return self.refuse(400, Result.invalid(Error("unsupported_request", str(exc))))
         except Redeliver as exc:
             return self.refuse(500, Result.error(Error("redeliver", str(exc))))
         except Exception as exc:  # a defect: answer cleanly, never a stack trace
@@ -182,13 +179,9 @@ def raw_path(environ: Any, decoded: str) -> str:
 def to_flask(response: HttpResponse) -> Any:
     import flask
 
-    reply = flask.Response(response.body, status=response.status)
-    reply.headers.clear()
-    for name, value in response.headers.items():
-        reply.headers[name] = value
-    for cookie in response.cookies:
-        reply.headers.add("Set-Cookie", cookie)
-    return reply
+    headers = list(response.headers.items())
+    headers += (("Set-Cookie", cookie) for cookie in response.cookies)
+    return flask.Response(response.body, status=response.status, headers=headers)
 
 
 def build(app: App, settings: GcpSettings | None = None, *, register: bool = True) -> Callable[[Any], Any]:
@@ -233,6 +226,6 @@ def warn_if_unsafe(app: App, settings: GcpSettings) -> None:
 def translate(app: App, request: Request, settings: GcpSettings | None = None) -> list[Message]:
     """The Messages a request carries, without dispatching (replay, inspection)."""
     target = Target(app, settings or GcpSettings.from_env())
-    request.routed = target.routes_http(request.method, request.path)
+    request.route_with(target.routes_http)
     return target.entry.translate(request, Invocation(request.execution_id))
 

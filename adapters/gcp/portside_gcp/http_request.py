@@ -7,7 +7,6 @@ The path stays percent-encoded (the entry point reads it from the WSGI server's 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from portside import HttpRequest, HttpResponse
 
@@ -23,9 +22,8 @@ def matches(request: Any) -> bool:
 
 
 def to_request(request: Request, context: Any, options: Any) -> HttpRequest:
-    query = parse_qs(request.query_string, keep_blank_values=True) if request.query_string else {}
-    return HttpRequest(
-        request.method, request.path, request.headers, query, request.body,
+    return HttpRequest(  # the raw query string: parsed only if something reads it
+        request.method, request.path, request.headers, request.query_string, request.body,
         id=request.execution_id, transport=TRANSPORT, raw=request.raw,
     )
 

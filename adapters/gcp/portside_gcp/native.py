@@ -8,6 +8,7 @@ of plain values and tests build requests without a server.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from portside import Headers
@@ -20,8 +21,8 @@ class Request:
     """One request. `routed` is True when the method and path hit one of the service's HTTP
     bindings: such a request is always the service's own, never an event (see entry.py)."""
 
-    __slots__ = ("_document", "body", "execution_id", "headers", "method", "path", "query_string", "raw",
-                 "routed")
+    __slots__ = ("_document", "_routed", "body", "execution_id", "headers", "method", "path", "query_string",
+                 "raw", "router")
 
     def __init__(
         self,
@@ -31,7 +32,7 @@ class Request:
         body: bytes = b"",
         *,
         query_string: str = "",
-        routed: bool = False,
+        routed: bool | Callable[[str, str], bool] = False,
         execution_id: str | None = None,
         raw: Any = None,
     ) -> None:
@@ -40,10 +41,26 @@ class Request:
         self.headers = headers
         self.body = body
         self.query_string = query_string
-        self.routed = routed
+        # A bool, or a function of (method, path) asked only when a shape needs to know: most
+        # requests are told apart by a header first, and an HTTP request pays for no extra routing.
+        self._routed: bool | None = routed if isinstance(routed, bool) else None
+        self.router = None if isinstance(routed, bool) else routed
         self.execution_id = execution_id
         self.raw = raw
         self._document: Any = _UNPARSED
+
+    @property
+    def routed(self) -> bool:
+        """True when the method and path hit one of the service's HTTP bindings."""
+        routed = self._routed
+        if routed is None:
+            router = self.router
+            routed = self._routed = bool(router(self.method, self.path)) if router is not None else False
+        return routed
+
+    def route_with(self, router: Callable[[str, str], bool]) -> None:
+        """Decide `routed` with this function of (method, path), when first asked."""
+        self.router, self._routed = router, None
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.path}, body={self.body[:60]!r})"

@@ -26,7 +26,7 @@ TIME_HEADER = "x-cloudscheduler-scheduletime"
 
 
 def matches(request: Request) -> bool:
-    return not request.routed and request.header(JOB_HEADER) is not None
+    return request.header(JOB_HEADER) is not None and not request.routed
 
 
 def to_batch(app: App, request: Request, context: Any, options: Deployment) -> Batch:
