@@ -253,12 +253,13 @@ def _with_text_content_type(event: dict[str, Any]) -> dict[str, Any]:
 
 def check_keys(response: dict[str, Any], source: str, *, cookies: bool = True) -> None:
     """Exactly the keys the source accepts; HTTP API responses name `cookies` only when set."""
-    expected = {
+    keys: dict[str, Callable[[], set[str]]] = {
         "v2": v2_keys,
         "rest": rest_keys,
         "alb-multi": lambda: alb_keys() - {"headers"},
         "alb-single": lambda: alb_keys() - {"multiValueHeaders"},
-    }[source]()
+    }
+    expected = keys[source]()
     assert set(response) == (expected if cookies else expected - {"cookies"})
 
 
@@ -439,7 +440,13 @@ def _alb(multi: bool = False, **changes: Any) -> dict[str, Any]:
     return event
 
 
-BUILDERS = {"v2": _v2, "rest": _rest, "alb-single": _alb, "alb-multi": lambda **c: _alb(True, **c)}
+def _alb_multi(**changes: Any) -> dict[str, Any]:
+    return _alb(True, **changes)
+
+
+BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "v2": _v2, "rest": _rest, "alb-single": _alb, "alb-multi": _alb_multi,
+}
 ROUTES = {"v2": "POST /my/path", "rest": "POST /hello/world", "alb-single": "GET /",
           "alb-multi": "GET /"}
 

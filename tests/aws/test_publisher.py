@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+import portside.logs as portside_logs
 from portside import (
     App,
     Context,
@@ -25,8 +26,8 @@ from portside import (
     destination,
     queue,
 )
+from portside.bindings import Binding
 from portside.kit import CORRELATION_HEADER, ENCODING_HEADER, SOURCE_HEADER, TOPIC_HEADER
-from portside_aws import publisher as publisher_module
 from portside_aws.publisher import MAX_ATTRIBUTES, AwsPublisher, parse_target, target_problems
 from tests import samples
 from tests.aws.conftest import AwsEnv
@@ -390,7 +391,7 @@ def test_malformed_target_is_a_publish_error(target: str) -> None:
 
 
 def sqs_event(source_arn: str) -> dict[str, Any]:
-    event = samples.load("aws/powertools/sqsEvent.json")
+    event: dict[str, Any] = samples.load("aws/powertools/sqsEvent.json")
     for record in event["Records"]:
         record["eventSourceARN"] = source_arn
         record["awsRegion"] = "us-east-1"
@@ -464,7 +465,7 @@ def test_dead_letter_to_unknown_queue_is_retry(aws: AwsEnv) -> None:
 def test_attribute_limit_keeps_ours_first(aws: AwsEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     logged: list[dict[str, Any]] = []
     monkeypatch.setattr(
-        publisher_module.logs, "log", lambda level, message, **fields: logged.append({"msg": message, **fields})
+        portside_logs, "log", lambda level, message, **fields: logged.append({"msg": message, **fields})
     )
     target = aws.queue("many")
     headers = {f"h{n:02d}": str(n) for n in range(12)}
@@ -533,7 +534,7 @@ def test_client_region_comes_from_the_target_then_the_environment(
 
 def test_unusable_targets_stop_the_startup_naming_each() -> None:
     service, _ = shop()
-    bindings = [
+    bindings: list[Binding] = [
         destination("orders.placed", "arn:aws:s3:::bucket"),
         queue("inbox", "notes.take", dead_letter="arn:aws:sqs:us-east-1:1:dlq"),
     ]

@@ -4,6 +4,7 @@ event sources portside does not serve (Cognito, CloudWatch Logs, Firehose, SES, 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -114,7 +115,7 @@ def all_samples() -> list[str]:
     ]
 
 
-def shape_of(event: Any, shapes: list[ModuleType]) -> str | None:
+def shape_of(event: Any, shapes: Sequence[Any]) -> str | None:
     """The shape the adapter's entry point would pick among `shapes`, as the kit detects it."""
     app = App(Service("nothing"), adapter="aws", publisher=InMemoryPublisher())
     try:
