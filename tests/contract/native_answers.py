@@ -134,7 +134,9 @@ MESSAGE_ROWS: tuple[MessageRow, ...] = (
                options={"queue": {"azure": {"service": "servicebus"}}}),
     MessageRow("azure", "servicebus_topic", "raise", _AZURE_RAISE,
                frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT})),
-    MessageRow("azure", "eventhub", "raise-batch", _AZURE_RAISE,
+    MessageRow("azure", "eventhub", "raise-batch", {
+                   **_AZURE_RAISE, RETRIED: "raises until the retry policy's last try, then dead-lettered",
+                   BACK: "refused at startup (the checkpoint moves on)"},
                frozenset({ATTRIBUTES, RAW, BINARY, SENDER_ID, DOCUMENT}), batch=True,
                ordering="ordered-binding-groups", reads={RETRIED: DEAD},
                options={"queue": {"azure": {"service": "eventhubs"}}}, poison_default=PARKING,
@@ -293,11 +295,12 @@ def check_native(row: MessageRow, expected: Sequence[State], delivered: Delivere
 # ---------------------------------------------------------------------- README
 def markdown() -> str:
     """The two tables as the README shows them."""
-    lines = ["| adapter | shape | acknowledged | retried | dead-lettered | handed back | notes |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| adapter | shape | acknowledged | retried | dead-lettered | handed back | carries | notes |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in MESSAGE_ROWS:
         cells = [row.cells.get(s, "") for s in (ACK, RETRIED, DEAD, BACK)]
-        lines.append(f"| {row.adapter} | {row.shape} | " + " | ".join(cells) + f" | {row.note} |")
+        carries = ", ".join(sorted(row.carries))
+        lines.append(f"| {row.adapter} | {row.shape} | " + " | ".join(cells) + f" | {carries} | {row.note} |")
     lines += ["", "| adapter | shape | encoded / in a segment | repeated query values | Set-Cookie | notes |",
               "|---|---|---|---|---|---|"]
     for http_ in HTTP_ROWS:

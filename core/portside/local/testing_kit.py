@@ -61,6 +61,7 @@ class LocalTestingKit:
     def __init__(self, app: App) -> None:
         self.app = app
         self.runtime = LocalRuntime(app)
+        app.publisher = self.runtime.broker  # what handlers publish is recorded and delivered locally
         self.runtime.queue.backoff = 0.0  # redeliveries in place need no pause in tests
         self._stack: ExitStack | None = None
         self._address: tuple[str, int] | None = None
