@@ -22,8 +22,11 @@ class RedeliveryRequested(Redeliver):
         self.states = list(states)
 
 
-class ScheduleFailed(PortsideError):
-    """A timer invocation failed; raised after logging, with the schedule's name."""
+
+
+class ScheduleFailed(RedeliveryRequested):
+    """A timer invocation failed; raised after logging, with the schedule's name. The host
+    records the failure; the next tick comes at its time (a retry policy would run it again)."""
 
 
 class UnsupportedTrigger(PortsideError):

@@ -116,6 +116,7 @@ class AzureTestingKit:
         self.app = app
         self.key = key  # sent as `x-functions-key` when set (it must never reach a handler)
         self._functions = generated(app.entry_point)
+        self.published: list[tuple[Message, str | None]] = []  # by the last http() call
 
     # ------------------------------------------------------------------ protocol
     def http_shapes(self) -> Sequence[str]:
@@ -125,9 +126,16 @@ class AzureTestingKit:
         return {kind: list(shapes) for kind, shapes in SHAPES.items()}
 
     def http(self, shape: str, request: HttpRequest) -> HttpResponse:
+        """The response the caller gets; what the handler published is kept in `published`."""
         native = http_request(request, key=self.key)
         function = self._function(HTTP, None)
-        answer = function(native, Context("http"))
+        recorder, publisher = Recorder(), self.app.publisher
+        self.app.publisher = recorder
+        try:
+            answer = function(native, Context("http"))
+        finally:
+            self.app.publisher = publisher
+        self.published = recorder.sent
         return http_response(answer)
 
     def deliver(self, shape: str, binding: Any, messages: Sequence[Outgoing]) -> Delivered:
@@ -334,14 +342,16 @@ def event_type(binding: Any, outgoing: Outgoing) -> str:
 
 
 def event_grid_event(binding: Any, outgoing: Outgoing) -> func.EventGridEvent:
+    kind = event_type(binding, outgoing)
+    blob = blob_event(kind, outgoing)
     document = {
         "id": outgoing.id,
-        "topic": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portside/providers/"
-                 "Microsoft.EventGrid/topics/portside",
-        "subject": f"/portside/{outgoing.id}",
-        "eventType": event_type(binding, outgoing),
+        "topic": STORAGE_ACCOUNT if blob else "/subscriptions/00000000-0000-0000-0000-000000000000/"
+                 "resourceGroups/portside/providers/Microsoft.EventGrid/topics/portside",
+        "subject": blob[0] if blob else f"/portside/{outgoing.id}",
+        "eventType": kind,
         "eventTime": _iso(datetime.now(timezone.utc)),
-        "data": _json_or_text(outgoing.data),
+        "data": blob[1] if blob else _json_or_text(outgoing.data),
         "dataVersion": "1.0",
     }
     decoded = EventGridEventInConverter.decode(meta.Datum(json.dumps(document), "json"), trigger_metadata={})
@@ -350,7 +360,12 @@ def event_grid_event(binding: Any, outgoing: Outgoing) -> func.EventGridEvent:
 
 
 def cloud_event(binding: Any, outgoing: Outgoing) -> func.CloudEvent:
-    document = _envelope(outgoing, kind=event_type(binding, outgoing))
+    kind = event_type(binding, outgoing)
+    document = _envelope(outgoing, kind=kind)
+    blob = blob_event(kind, outgoing)
+    if blob:
+        document.update(source=STORAGE_ACCOUNT, subject=blob[0], data=blob[1])
+        document["datacontenttype"] = "application/json"
     decoded = EventGridEventInConverter.decode(meta.Datum(json.dumps(document), "json"), trigger_metadata={})
     assert isinstance(decoded, func.CloudEvent)
     return decoded
@@ -359,6 +374,10 @@ def cloud_event(binding: Any, outgoing: Outgoing) -> func.CloudEvent:
 def blob_stream(outgoing: Outgoing) -> func.InputStream:
     data = _bytes(outgoing.data)
     name = outgoing.headers.get("blob-name", f"uploads/{outgoing.id}.bin")
+    neutral = _object(outgoing)
+    if neutral is not None:  # a neutral object event: the blob it names, of its size
+        name = f"{neutral['bucket']}/{neutral['key']}"
+        data = b"\0" * int(neutral.get("size") or 0)
     properties = {"ContentType": outgoing.headers.get("content-type", "application/octet-stream"),
                   "ETag": f"0x{uuid.uuid4().hex[:15].upper()}", "ContentLength": str(len(data)),
                   "LastModified": _iso(datetime.now(timezone.utc))}
@@ -370,6 +389,36 @@ def blob_stream(outgoing: Outgoing) -> func.InputStream:
     }
     decoded: func.InputStream = BlobConverter.decode(meta.Datum(data, "bytes"), trigger_metadata=metadata)
     return decoded
+
+
+STORAGE_ACCOUNT = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/portside/providers/"
+                   "Microsoft.Storage/storageAccounts/portside")
+
+
+def blob_event(kind: str, outgoing: Outgoing) -> tuple[str, dict[str, Any]] | None:
+    """(subject, data) of the Blob Storage event a neutral object event `{bucket, key, size}`
+    becomes, as Blob Storage sends it; None for any other event."""
+    neutral = _object(outgoing)
+    if kind not in NEUTRAL or neutral is None:
+        return None
+    bucket, key = str(neutral["bucket"]), str(neutral["key"])
+    data = {
+        "api": "PutBlob" if kind.endswith("Created") else "DeleteBlob",
+        "contentType": "application/octet-stream",
+        "contentLength": neutral.get("size"),
+        "blobType": "BlockBlob",
+        "eTag": f"0x{uuid.uuid4().hex[:15].upper()}",
+        "url": f"https://portside.blob.core.windows.net/{quote(bucket)}/{quote(key)}",
+        "sequencer": "00000000000000000000000000000001000000000000000a",
+    }
+    return f"/blobServices/default/containers/{bucket}/blobs/{key}", data
+
+
+def _object(outgoing: Outgoing) -> dict[str, Any] | None:
+    found = _json_or_text(outgoing.data)
+    if isinstance(found, dict) and isinstance(found.get("bucket"), str) and isinstance(found.get("key"), str):
+        return found
+    return None
 
 
 def timer_request(past_due: bool = False) -> func.TimerRequest:

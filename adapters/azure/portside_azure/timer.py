@@ -3,9 +3,9 @@
 The body is the one every adapter gives a schedule, `{"time": <UTC ISO 8601>, "rule": <name>}`;
 the header `x-azure-timer-past-due` says whether the host ran it late.
 
-Outcome: a tick that is not acknowledged is logged with the schedule's name and raised
-(ScheduleFailed), so the invocation shows as failed; timers are not retried, the next tick
-comes at its time.
+Outcome: a tick to redeliver (retried or handed back) is logged with the schedule's name and
+raised (ScheduleFailed, a RedeliveryRequested), so the invocation shows as failed; the host does
+not retry timers without a retry policy, the next tick comes at its time.
 """
 
 from __future__ import annotations
@@ -62,4 +62,7 @@ def to_answer(batch: Batch) -> None:
                 status=result.status.value, errors=[e.message for e in result.errors],
                 correlation_id=message.correlation_id if message is not None else None,
             )
-            raise ScheduleFailed(f"schedule {rule!r} failed: {result.status.value} ({settlement.reason})")
+            raise ScheduleFailed(
+                f"schedule {rule!r} failed: {result.status.value} ({settlement.reason})",
+                [s.state for s in batch.settlements],
+            )
