@@ -156,11 +156,11 @@ class AwsTestingKit:
         parked: set[str] = set()
         natives: list[Any] = []
         for group in groups:
-            event, ids = self._event(shape, binding, group)
+            event, ids = _MESSAGE_BUILDERS[shape](self, binding, group)
             before = len(self.recorder.sent)
             native = self.invoke(event)
             natives.append(native)
-            redelivered |= self._redelivered(shape, event, ids, native, group)
+            redelivered |= self._redelivered(shape, ids, native, group)
             parked |= self._parked(self.recorder.sent[before:], ids, group)
         states = [
             State.RETRIED if m.id in redelivered
@@ -186,10 +186,8 @@ class AwsTestingKit:
                 self._numbers[key] = next(self._counter)
             return self._numbers[key]
 
-    def _event(self, shape: str, binding: Any, messages: list[Outgoing]) -> tuple[Any, Ids]:
-        return _MESSAGE_BUILDERS[shape](self, binding, messages)
-
-    def _redelivered(self, shape: str, event: Any, ids: Ids, native: Any, messages: list[Outgoing]) -> set[str]:
+    def _redelivered(self, shape: str, ids: Ids, native: Any, messages: list[Outgoing]) -> set[str]:
+        """What Lambda redelivers after this answer (see the module docstring)."""
         everything = {m.id for m in messages}
         if isinstance(native, Exception):
             return everything
@@ -206,7 +204,7 @@ class AwsTestingKit:
                 return everything  # Lambda fails the whole batch on an identifier it does not know
             chosen.update(matches)
         if shape in _STREAMS or shape == "kafka":
-            return _resume_from_lowest(shape, ids, chosen, messages)
+            return _resume_from_lowest(ids, chosen, messages)
         return chosen
 
     def _parked(self, sent: Sequence[tuple[Message, str | None, Any]], ids: Ids,
@@ -224,7 +222,7 @@ class AwsTestingKit:
         return parked
 
 
-def _resume_from_lowest(shape: str, ids: Ids, chosen: set[str], messages: list[Outgoing]) -> set[str]:
+def _resume_from_lowest(ids: Ids, chosen: set[str], messages: list[Outgoing]) -> set[str]:
     """Streams resume from the lowest record named (per shard; per partition for Kafka)."""
     def lane(outgoing_id: str) -> Any:
         identifier = ids[outgoing_id][0]
