@@ -295,6 +295,7 @@ class _Template:
             event_type, what = "MSK", f"MSK topic {binding.name} (cluster: parameter {cluster.logical_id})"
             properties.update(Stream=cluster.arn, Topics=[binding.name],
                               ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 10})
+        position = "partition and offsets" if source == "kafka" else "shard and sequence numbers"
         failures = self._sqs(_derived(binding.name, "-failures", False), where)
         self.publishes.append((ON_FAILURE, failures.arn))
         properties.update(
@@ -306,8 +307,8 @@ class _Template:
         self.events[self._event_id(binding.name, "Stream")] = {"Type": event_type, "Properties": properties}
         self.lines.append(
             f"queue {binding.name} -> {what} read from the oldest record, ReportBatchItemFailures, "
-            f"bisect on error, {self.stream_retries} retries, then the failed batch's shard and sequence "
-            f"numbers go to SQS queue {failures.shown}; {self._ends(binding)}"
+            f"bisect on error, {self.stream_retries} retries, then where the failed batch lies ({position}) "
+            f"goes to SQS queue {failures.shown}; {self._ends(binding)}"
         )
 
     def _subscription(self, binding: SubscriptionBinding) -> None:
@@ -368,8 +369,9 @@ class _Template:
         # The adapter matches an event binding against detail-type, then source: so does the rule.
         properties: dict[str, Any] = {"Pattern": {"$or": [{"detail-type": match}, {"source": match}]}}
         bus = self._bus_of(pattern)
-        if bus is not None:
-            properties["EventBusName"] = bus
+        if bus is not None:  # by reference, so the rule waits for the bus when it is created here
+            resource = self._named("events", bus, f"event({pattern!r})")
+            properties["EventBusName"] = {"Ref": resource.logical_id} if resource.created else bus
         self.events[self._event_id(pattern, "Rule")] = {"Type": "EventBridgeRule", "Properties": properties}
         self.lines.append(f"event {pattern} -> EventBridge rule on the {bus or 'default'} bus matching "
                           f"detail-type or source {pattern!r}; {self._ends(binding)}")
