@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test check lint typecheck pytest bench clean
+.PHONY: run test check lint typecheck pytest bench test-azure-functions-2 clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench: $(STAMP)  ## benchmarks (ratios against hand-written handlers and peers)
 	  $(BIN)/python -m pip install --quiet -r ../shared/bench/requirements.txt && \
 	  BENCH_PORTSIDE_PLAIN=1 $(BIN)/python $(SHARED_BENCH) --cases raw,portside --out bench/results/shared-raw-portside.md; \
 	else echo "skipping the shared benchmark: $(SHARED_BENCH) not found beside this checkout"; fi
+
+test-azure-functions-2:  ## the azure adapter's tests once more on Python 3.13+ with azure-functions 2.x
+	bash adapters/azure/test-azure-functions-2.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
