@@ -1,10 +1,13 @@
 """The orders example, one scenario, on every adapter it runs on.
 
-The same steps run on the local adapter (through portside's TestClient) and on the aws adapter
-(real API Gateway HTTP API and SQS events through `app.entry_point`, with moto standing in for
-SNS and SQS): create, get, cancel twice, a bad body, an unknown route, a queue message that
-cannot be processed, a good one, and what reached `orders-events`, which the app's own
-subscription then hands to the audit handler.
+The same steps run on the local adapter (through portside's TestClient), on aws (real API
+Gateway HTTP API and SQS events through `app.entry_point`, moto standing in for SNS and SQS), on
+gcp (the Functions Framework's own app in-process, Pub/Sub push deliveries, the real Pub/Sub
+client talking to an in-process gRPC server) and on azure (the generated FunctionApp's
+functions called with func.* objects from azure-functions' converters, the real Service Bus
+sender with its AMQP link replaced): create, get, cancel twice, a bad body, an unknown route, a
+queue message that cannot be processed, a good one, and what reached `orders-events`, which the
+app's own subscription then hands to the audit handler.
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 
-from portside import App, State
+from portside import App, HttpRequest, State
 from portside.codec import encode_json
+from portside.kit import Outgoing
 from portside.testing import TestClient
 
 # The function's home, named only by its ARN: not the SDK's default region, not moto's default
@@ -239,7 +245,185 @@ def sns_event(notifications: list[dict[str, Any]]) -> dict[str, Any]:
     } for note in notifications]}
 
 
-@pytest.fixture(params=["local", "aws"])
+MAIN = Path(__file__).with_name("main.py")
+# The project the function runs in (as the platform sets GOOGLE_CLOUD_PROJECT): `orders-events`
+# must resolve to the topic of that name here, not in a test default.
+GCP_PROJECT = "orders-eu-7"
+GCP_ORDERS_EVENTS = f"projects/{GCP_PROJECT}/topics/orders-events"
+GCP_UNSET = ("PORTSIDE_GCP_SERVE", "PORTSIDE_GCP_AUDIENCE", "PORTSIDE_GCP_INVOKERS", "PORTSIDE_GCP_CERTS_URL",
+             "PORTSIDE_GCP_PROJECT", "GCP_PROJECT", "FUNCTION_SIGNATURE_TYPE", "FUNCTION_SOURCE", "ENTRY_POINT")
+
+
+class GcpHarness:
+    """`functions-framework --source main.py --target handler`, in-process: the framework's own
+    Flask app (`create_app`) with PORTSIDE_ADAPTER=gcp, driven by the gcp testing kit's request
+    builders. Queue messages arrive as Pub/Sub push deliveries to the `orders-inbox`
+    subscription. The real google-cloud-pubsub client publishes to an in-process gRPC Publisher
+    behind PUBSUB_EMULATOR_HOST; what reached `orders-events` is pushed back to the audit
+    subscription."""
+
+    def __init__(self, build: Callable[[str], App], stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> None:
+        import functions_framework
+
+        from tests.gcp.test_publisher import FakePubSub
+
+        self.pubsub = FakePubSub()
+        stack.callback(self.pubsub.server.stop, None)
+        for name in GCP_UNSET:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in {
+            "GOOGLE_CLOUD_PROJECT": GCP_PROJECT, "PORTSIDE_ADAPTER": "gcp", "FUNCTION_TARGET": "handler",
+            "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.pubsub.port}",
+            "NO_GCE_CHECK": "true",  # google-auth must never probe a metadata server here
+        }.items():
+            monkeypatch.setenv(name, value)
+        # load_app makes examples/orders the folder `service` is imported from (the framework
+        # only appends the source's folder to sys.path) and empties the shared store.
+        isolated = build("gcp")
+        # The framework imports the source as module `main` and appends its folder to sys.path.
+        monkeypatch.setattr(sys, "path", list(sys.path))
+        previous_main = sys.modules.get("main")
+        try:
+            framework = functions_framework.create_app("handler", str(MAIN))  # type: ignore[no-untyped-call]
+            self.app: App = sys.modules["main"].app
+        finally:
+            if previous_main is None:
+                sys.modules.pop("main", None)
+            else:
+                sys.modules["main"] = previous_main
+        assert self.app.adapter_name == "gcp" and self.app.service is isolated.service
+        self.kit = self.app.adapter.hook.portside_testing_kit(app=self.app)
+        self.kit.client = framework.test_client()  # its requests go through the framework's app
+        self.pushed = 0  # messages of orders-events already pushed to the audit subscription
+
+    def http(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Reply:
+        response = self.kit.send(method, path, headers or {}, body)
+        return Reply(response.status, dict(response.headers), response.body)
+
+    def queue(self, body: bytes) -> bool:
+        inbox = self.app.bindings.queue("orders-inbox")
+        return self.push(inbox, Outgoing(body)) is State.HANDED_BACK
+
+    def push(self, binding: Any, outgoing: Outgoing) -> State:
+        """One Pub/Sub push delivery to `binding`'s subscription; the state Pub/Sub reads from
+        the answer (any 2xx acknowledges; 500, a handed-back message, is redelivered)."""
+        from portside_gcp.testing_kit import state_of
+
+        method, path, headers, data = self.kit.native("pubsub_push", binding, outgoing)
+        answer = self.kit.send(method, path, headers, data)
+        state = state_of(answer)
+        assert state in (State.ACKNOWLEDGED, State.HANDED_BACK), (answer.status, answer.body)
+        assert (answer.status == 500) is (state is State.HANDED_BACK)
+        return state
+
+    def events(self) -> list[Event]:
+        events = []
+        for topic, message in self.pubsub.messages():
+            assert topic == GCP_ORDERS_EVENTS
+            attributes = dict(message.attributes)
+            events.append(Event(attributes["portside-topic"], json.loads(message.data),
+                                attributes["x-correlation-id"]))
+        return events
+
+    def settle_events(self) -> None:
+        audit = self.app.bindings.subscription("orders-events")
+        published = self.pubsub.messages()
+        for _, message in published[self.pushed:]:
+            outgoing = Outgoing(message.data, dict(message.attributes), group=message.ordering_key or None)
+            assert self.push(audit, outgoing) is State.ACKNOWLEDGED
+        self.pushed = len(published)
+
+
+SERVICE_BUS = "Endpoint=sb://orders.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=a2V5"
+
+
+class AzureHarness:
+    """The azure adapter's generated FunctionApp (`app.entry_point`): each step calls the Python
+    function the worker calls for its trigger, with the func.* object azure-functions' own
+    converters build (the azure testing kit's builders), and reads HTTP answers back as the
+    worker encodes them. `orders-events` is a Service Bus topic: the real azure-servicebus
+    sender publishes, its AMQP link replaced; what went on the wire is delivered to the audit
+    subscription's function as Service Bus messages."""
+
+    def __init__(self, build: Callable[[str], App], stack: ExitStack, monkeypatch: pytest.MonkeyPatch) -> None:
+        from azure.servicebus import ServiceBusSender
+
+        from portside_azure.functionapp import generated
+        from tests.azure.test_publisher import FakeLink
+
+        monkeypatch.delenv("PORTSIDE_AZURE_AUTH_LEVEL", raising=False)
+        monkeypatch.setenv("ServiceBusConnection", SERVICE_BUS)
+        self.links: dict[str, FakeLink] = {}  # Service Bus entity -> what its sender put on the wire
+
+        def open_link(sender: Any, timeout: Any = None) -> None:
+            sender._handler, sender._running = self.links.setdefault(sender.entity_name, FakeLink()), True
+
+        monkeypatch.setattr(ServiceBusSender, "_open", open_link)
+        self.app = build("azure")
+        self.functions = {
+            (spec.kind, getattr(spec.binding, "name", None)): (spec.name, function)
+            for spec, function in generated(self.app.entry_point).values()
+        }
+        self.delivered = 0  # messages of orders-events already delivered to the audit subscription
+
+    def call(self, kind: str, binding: str | None, native: Any) -> Any:
+        """Invoke the generated function for (trigger kind, binding name) as the worker does."""
+        from portside_azure.testing_kit import Context
+
+        name, function = self.functions[(kind, binding)]
+        return function(native, Context(name))
+
+    def http(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Reply:
+        from portside_azure.testing_kit import http_request, http_response
+
+        native = http_request(HttpRequest.from_url(method, path, headers or {}, body))
+        response = http_response(self.call("http", None, native))
+        return Reply(response.status, dict(response.headers), response.body)
+
+    def queue(self, body: bytes) -> bool:
+        """A Storage queue message; a function that raises has the host make it visible again
+        (then `orders-inbox-poison` after maxDequeueCount)."""
+        from portside_azure.errors import RedeliveryRequested
+        from portside_azure.testing_kit import build as native
+
+        inbox = self.app.bindings.queue("orders-inbox")
+        try:
+            self.call("storage_queue", "orders-inbox", native("storage_queue", inbox, Outgoing(body)))
+        except RedeliveryRequested as exc:
+            assert exc.states == [State.HANDED_BACK], exc.states
+            return True
+        return False
+
+    def wire(self) -> list[tuple[dict[str, str], bytes, str]]:
+        """(application properties, body, message id) of each message sent to `orders-events`."""
+        assert set(self.links) <= {"orders-events"}, sorted(self.links)
+        link = self.links.get("orders-events")
+        return [(
+            {_text(k): _text(v) for k, v in message.application_properties.items()},
+            b"".join(message.data),
+            _text(message.properties.message_id),
+        ) for message in (link.sent if link else [])]
+
+    def events(self) -> list[Event]:
+        return [Event(properties["portside-topic"], json.loads(body), properties["x-correlation-id"])
+                for properties, body, _ in self.wire()]
+
+    def settle_events(self) -> None:
+        from portside_azure.testing_kit import build as native
+
+        audit = self.app.bindings.subscription("orders-events")
+        sent = self.wire()
+        for properties, body, message_id in sent[self.delivered:]:
+            message = native("servicebus_topic", audit, Outgoing(body, properties, id=message_id))
+            assert self.call("servicebus_topic", "orders-events", message) is None
+        self.delivered = len(sent)
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+@pytest.fixture(params=["local", "aws", "gcp", "azure"])
 def harness(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, orders_app: Callable[[str], App]
 ) -> Iterator[Harness]:
@@ -248,8 +432,12 @@ def harness(
             local = LocalHarness(orders_app)
             stack.callback(local.client.close)
             yield local
-        else:
+        elif request.param == "aws":
             yield AwsHarness(orders_app, stack, monkeypatch)
+        elif request.param == "gcp":
+            yield GcpHarness(orders_app, stack, monkeypatch)
+        else:
+            yield AzureHarness(orders_app, stack, monkeypatch)
 
 
 JSON = {"content-type": "application/json"}
