@@ -52,10 +52,10 @@ class Region:
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         return url, arn
 
-    def tapped_topic(self, name: str) -> tuple[str, str]:
-        """A topic and the URL of a queue subscribed to it with raw delivery."""
+    def tapped_topic(self, name: str, tap: str = "") -> tuple[str, str]:
+        """A topic and the URL of a queue (`tap`, else `<name>-tap`) subscribed to it, raw."""
         arn = self.sns.create_topic(Name=name)["TopicArn"]
-        url, queue_arn = self.queue(f"{name}-tap")
+        url, queue_arn = self.queue(tap or f"{name}-tap")
         self.sns.subscribe(
             TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
         )
@@ -99,11 +99,12 @@ def create(app: App, order_id: str, ctx: Any) -> Any:
 
 # --------------------------------------------------------------------------- logical destinations
 def test_a_logical_topic_is_the_sns_topic_of_that_name_in_the_functions_region(aws: AwsEnv) -> None:
-    name = aws.unique("orders-events")
+    name = "orders-events"
     home, elsewhere = Region(aws, HOME), Region(aws, aws.region)
-    topic_arn, tap = home.tapped_topic(name)
-    assert topic_arn == f"arn:aws:sns:{HOME}:{ACCOUNT}:{name}"
-    _, decoy_tap = elsewhere.tapped_topic(name)  # same name, the environment's default region
+    topic_arn, tap = home.tapped_topic(name, aws.unique("orders-events-tap"))
+    assert topic_arn == f"arn:aws:sns:{HOME}:{ACCOUNT}:orders-events"
+    # The same name in the environment's default region must receive nothing.
+    _, decoy_tap = elsewhere.tapped_topic(name, aws.unique("orders-events-decoy"))
 
     assert create(orders("topic", name), "o-1", context())["status"] == "ok"
 
