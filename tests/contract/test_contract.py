@@ -49,15 +49,6 @@ _GCP_COOKIE_JAR = (
     "header of the request is not sent, and a request carries cookies an earlier answer set (no Google "
     "front end does either)"
 )
-_AZURE_OBJECTS = (
-    "adapters/azure/portside_azure/testing_kit.py: an object event sent as {bucket, key, size} is not "
-    "built into a Blob Storage event (event_grid_event / cloud_event / blob_stream put the JSON in as "
-    "data or blob content), so the handler's neutral object body has no bucket or key"
-)
-_AZURE_TIMER = (
-    "azure timer: a tick whose handler asks for a retry raises ScheduleFailed, which is not a kit.Redeliver "
-    "(the kit lets it escape; the host would log a failure, and retries only with a retry policy)"
-)
 _AZURE_EVENTHUB_REPLAY = (
     "azure eventhub: the host's retry replays the whole batch, so a poison message beside a retried one "
     "is dispatched and dead-lettered once per try (twice or more in the target)"
@@ -83,12 +74,6 @@ KNOWN: dict[tuple[str, str, str], str] = {
         kit="adapters/gcp/portside_gcp/testing_kit.py"),
     ("gcp", "http", "request_cookies"): _GCP_COOKIE_JAR,
     ("gcp", "http", "cookies_stay_with_the_caller"): _GCP_COOKIE_JAR,
-    ("azure", "http", "publish_declared"): _KIT_HTTP_PUBLISHER.format(
-        kit="adapters/azure/portside_azure/testing_kit.py"),
-    ("azure", "eventgrid", "object_created"): _AZURE_OBJECTS,
-    ("azure", "cloudevent", "object_created"): _AZURE_OBJECTS,
-    ("azure", "blob", "object_created"): _AZURE_OBJECTS,
-    ("azure", "timer", "retry"): _AZURE_TIMER,
     ("azure", "eventhub", "partial_batch"): _AZURE_EVENTHUB_REPLAY,
 }
 
