@@ -23,6 +23,7 @@ from ..http_flow import IDEMPOTENCY_HEADER
 from ..http_types import HttpRequest, HttpResponse
 from ..inbound import Inbound
 from ..kit.delivery import render_delivery
+from ..kit.records import resolve_topic
 from ..message import CORRELATION_HEADER, Message
 from ..result import Error, Result, Status
 from ..settlement import Settlement, State
@@ -175,7 +176,7 @@ class LocalRuntime:
             return _json(200, [_describe(m, t) for m, t in self.broker.sent])
         return self._not_found(request, "unknown_endpoint",
                                f"no portside endpoint {method} {request.path}; try GET /_portside/health, "
-                               "POST /_portside/messages/{topic}, POST /_portside/schedules/{name}, "
+                               "POST /_portside/messages/{queue or topic}, POST /_portside/schedules/{name}, "
                                "GET /_portside/dead-letters, GET /_portside/published")
 
     def _not_found(self, request: HttpRequest, code: str, text: str) -> HttpResponse:
@@ -183,10 +184,21 @@ class LocalRuntime:
         message = Message("", None, request.headers, transport=request.transport)
         return self.app.render_http(Result.not_found(Error(code, text)), message)
 
-    def _accept_message(self, topic: str, request: HttpRequest) -> HttpResponse:
-        if topic not in self.app.service.handlers:
-            return self._not_found(request, "unknown_topic", f"no handler for topic {topic!r}; handled "
-                                   f"topics: {', '.join(self.app.service.topics)}")
+    def _accept_message(self, name: str, request: HttpRequest) -> HttpResponse:
+        """Deliver one message as a cloud would. `name` is a queue or subscription binding's name
+        or an event type (that binding's topic, MESSAGE_TOPIC included, and its dead_letter= apply,
+        as on a cloud), or a handled topic (the first binding feeding that topic applies)."""
+        bindings = self.app.bindings
+        binding: Any = bindings.queue(name) or bindings.subscription(name) or bindings.event(name)
+        if binding is not None:
+            topic = resolve_topic(binding, request.headers)
+        elif name in self.app.service.handlers:
+            topic = name
+            binding = next((b for b in bindings.inbound() if b.topic == name), None)
+        else:
+            return self._not_found(request, "unknown_topic", f"no queue or subscription binding named {name!r} "
+                                   f"and no handler for topic {name!r}; handled topics: "
+                                   f"{', '.join(self.app.service.topics)}")
         message = self.app.receive(Inbound(
             topic,
             request.body,
@@ -194,11 +206,13 @@ class LocalRuntime:
             headers=request.headers,
             id=request.headers.get_lowercase(IDEMPOTENCY_HEADER) or request.id,
             transport="local-queue",
+            unroutable=f"channel {name!r} dispatches by each message's topic and this one names none "
+            "(set the portside-topic header)",
         ))
         if request.query.get("wait", ["false"])[0].lower() in ("1", "true", "yes"):
-            return render_delivery(self.queue.deliver_now(message))
-        self.enqueue(message)
-        return _json(202, {"id": message.id, "topic": topic, "status": "queued"},
+            return render_delivery(self.queue.deliver_now(message, binding))
+        self.enqueue(message, binding)
+        return _json(202, {"id": message.id, "topic": message.topic, "status": "queued"},
                      correlation_id=message.correlation_id)
 
     # ------------------------------------------------------------------ server
