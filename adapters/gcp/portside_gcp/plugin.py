@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portside import App, Message, Publisher
 from portside.kit import Capabilities, hookimpl
+
+if TYPE_CHECKING:  # packaging is a command-line concern: never imported on a cold start
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from portside.kit import PackageReport
 
 PUBSUB_MAX_BYTES = 10 * 1000 * 1000  # a Pub/Sub message, data and attributes
 
@@ -79,3 +85,11 @@ def portside_testing_kit(app: App) -> Any:
     from .testing_kit import GcpTestingKit
 
     return GcpTestingKit(app)
+
+
+@hookimpl
+def portside_package(app: App, out: Path, options: Mapping[str, str]) -> PackageReport:
+    """`portside package --cloud gcp`: the source folder and deploy.sh (package.py)."""
+    from .package import package
+
+    return package(app, out, options)
