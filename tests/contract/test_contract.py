@@ -17,12 +17,6 @@ from .cases import HTTP_CASES, MESSAGE_CASES, HttpTarget, MessageCase, MessageTa
 from .conftest import Kits, Subject
 from .native_answers import http_row, message_row
 
-_LOCAL_DELIVERY_BINDING = (
-    "core/portside/local/runtime.py (_accept_message): POST /_portside/messages/{topic} settles with "
-    "queue.deliver_now(message) and no binding, so the binding's dead_letter= is ignored (poison is "
-    "handed back instead of dead-lettered or dropped), and a MESSAGE_TOPIC binding cannot be "
-    "delivered to (a message naming no topic is refused with 404 instead of being settled)"
-)
 _S3_NO_ID = (
     "adapters/aws/portside_aws/s3.py (_message): the Message gets no id, so each delivery of one S3 "
     "event gets a new random id and a handler cannot deduplicate a Lambda retry (the record's "
@@ -55,14 +49,6 @@ _AZURE_EVENTHUB_REPLAY = (
 )
 # (adapter, shape or "shape/kind", case) -> the defect that makes it fail; reported, not fixed here.
 KNOWN: dict[tuple[str, str, str], str] = {
-    ("local", "delivery", "poison_dead_lettered"): _LOCAL_DELIVERY_BINDING,
-    ("local", "delivery", "poison_dropped"): _LOCAL_DELIVERY_BINDING,
-    ("local", "delivery", "invalid_json_kept"): _LOCAL_DELIVERY_BINDING,
-    ("local", "delivery", "too_large_kept"): _LOCAL_DELIVERY_BINDING,
-    ("local", "delivery", "too_deep_kept"): _LOCAL_DELIVERY_BINDING,
-    ("local", "delivery", "binary_kept"): _LOCAL_DELIVERY_BINDING,
-    ("local", "delivery", "partial_batch"): _LOCAL_DELIVERY_BINDING,
-    ("local", "delivery", "topic_missing"): _LOCAL_DELIVERY_BINDING,
     ("aws", "s3", "stable_id"): _S3_NO_ID,
     **{("gcp", shape, case): _GCP_BYTES
        for shape in ("pubsub_push", "legacy_event", "cloudevent_binary", "cloudevent_structured")

@@ -32,6 +32,9 @@ from .cors import CorsPolicy
 from .scheduler import LocalScheduler
 
 INTERNAL_PREFIX = "/_portside/"
+_DELIVERY_PATH = INTERNAL_PREFIX + "messages/"
+# How much larger than the app's body limit a message posted to the delivery endpoint may be.
+DELIVERY_READ_FACTOR = 4
 DEFAULT_DEADLINE_SECONDS = 30.0  # a generous function timeout; `portside run --timeout` changes it
 
 
@@ -334,7 +337,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         headers = Headers(self.headers.items())
         seconds = self.runtime.deadline_seconds
         try:
-            body = self._read_body(self.runtime.app.limits.max_body_bytes)
+            limit = self.runtime.app.limits.max_body_bytes
+            if split.path.startswith(_DELIVERY_PATH):  # a queue carries what it is given: a message
+                limit *= DELIVERY_READ_FACTOR          # over the app's limit is read, then kept as poison
+            body = self._read_body(limit)
         except _Refused as refused:  # answer, then drop the connection: the rest of it is unread
             self.close_connection = True
             response = self._error(refused.status, refused.code, str(refused), headers)

@@ -8,10 +8,10 @@ HTTP shapes:
   the neutral answer; every Set-Cookie becomes one entry of `HttpResponse.cookies`.
 
 Message shapes (what the local runtime offers a sender):
-- "delivery": `POST /_portside/messages/{topic}?wait=true` per message; the answer is rendered
-  by `kit.render_delivery` (its `x-portside-delivery` header names the state). The message id
-  travels as `Idempotency-Key`. The endpoint is addressed by topic: a MESSAGE_TOPIC binding is
-  addressed by the message's own `portside-topic`.
+- "delivery": `POST /_portside/messages/{name}?wait=true` per message, `name` the queue or
+  subscription binding's name or the event binding's type; the answer is rendered by
+  `kit.render_delivery` (its `x-portside-delivery` header names the state). The message id
+  travels as `Idempotency-Key`.
 - "channel": the message is published to the channel the binding listens on (a queue or
   subscription of that name; the event bus for event bindings) and settled by the local queue.
 - "timer": `POST /_portside/schedules/{name}` fires a schedule binding once per message.
@@ -156,11 +156,11 @@ class LocalTestingKit:
         answers: list[HttpResponse] = []
         for outgoing in messages:
             headers = Headers(outgoing.headers)
-            topic = binding.topic
-            if topic == MESSAGE_TOPIC:
-                topic = headers.get(TOPIC_HEADER) or MESSAGE_TOPIC
+            # Addressed as a cloud addresses it: the queue or subscription by its name, an event by
+            # its type (the binding's pattern), so the binding's topic and dead_letter= apply.
+            name = binding.pattern if isinstance(binding, EventBinding) else binding.name
             request = HttpRequest(
-                "POST", f"/_portside/messages/{quote(topic, safe='')}",
+                "POST", f"/_portside/messages/{quote(name, safe='')}",
                 headers.merged({IDEMPOTENCY_HEADER: outgoing.id}),
                 {"wait": ["true"]}, _bytes(outgoing.data),
             )
