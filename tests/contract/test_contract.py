@@ -17,11 +17,6 @@ from .cases import HTTP_CASES, MESSAGE_CASES, HttpTarget, MessageCase, MessageTa
 from .conftest import Kits, Subject
 from .native_answers import http_row, message_row
 
-_S3_NO_ID = (
-    "adapters/aws/portside_aws/s3.py (_message): the Message gets no id, so each delivery of one S3 "
-    "event gets a new random id and a handler cannot deduplicate a Lambda retry (the record's "
-    "sequencer / x-amz-request-id could name it)"
-)
 _GCP_BYTES = (
     "adapters/gcp/portside_gcp/pubsub.py (decode): Pub/Sub data that is not JSON is handed to the handler "
     "as bytes and acknowledged, where every other adapter settles a body that is not the JSON it claims "
@@ -49,7 +44,6 @@ _AZURE_EVENTHUB_REPLAY = (
 )
 # (adapter, shape or "shape/kind", case) -> the defect that makes it fail; reported, not fixed here.
 KNOWN: dict[tuple[str, str, str], str] = {
-    ("aws", "s3", "stable_id"): _S3_NO_ID,
     **{("gcp", shape, case): _GCP_BYTES
        for shape in ("pubsub_push", "legacy_event", "cloudevent_binary", "cloudevent_structured")
        for case in ("invalid_json_kept", "binary_kept")},

@@ -100,6 +100,14 @@ def _optional_text(mapping: dict[str, Any], key: str) -> str | None:
     return value
 
 
+def stable_id(body: dict[str, Any]) -> str:
+    """The same id on every delivery of one S3 event (Lambda retries, SQS redelivery), so a
+    handler can deduplicate: the object's bucket, key, version and the event's sequencer."""
+    parts = (body["bucket"], body["key"], body.get("versionId") or "", body.get("sequencer") or
+             body.get("eventTime") or "", body.get("eventName") or "")
+    return "s3:" + "/".join(str(part) for part in parts)
+
+
 def _message(app: App, record: Any, binding: Any, deadline: Any) -> Message:
     meta: dict[str, Any] = {"transport": TRANSPORT, "deadline": deadline}
     if not isinstance(record, dict):
@@ -114,6 +122,7 @@ def _message(app: App, record: Any, binding: Any, deadline: Any) -> Message:
     return app.receive(Inbound(
         binding.topic if binding else None,
         body=body,
+        id=stable_id(body),
         unroutable=f"no event binding matches S3 event {name!r}; add event({name!r}, topic) "
         "(wildcards allowed, e.g. 'ObjectCreated:*', or OBJECT_CREATED) to the startup file",
         headers=event_headers(body),
