@@ -23,11 +23,9 @@ _GCP_BYTES = (
     "to be as poison (invalid: malformed_json) and dead-letters it unchanged"
 )
 _GCP_STRUCTURED = (
-    "gcp cloudevent_structured: the event's data arrives parsed, so the body limits (max_body_bytes, "
-    "max_depth) are not applied and the body is not kept as received for dead-lettering"
-)
-_GCP_KEPT = (
-    "gcp cloudevent_binary: a dead-lettered message's body is re-serialised JSON, not the bytes received"
+    "gcp cloudevent_structured: structured mode carries the data as a JSON value inside the envelope, "
+    "not the sender's bytes, so the dead-lettered body is that value re-encoded (equal as JSON, not as "
+    "bytes); limits are applied to it"
 )
 _KIT_HTTP_PUBLISHER = (
     "{kit}: the kit records publications only inside deliver(); over HTTP the app's real publisher runs "
@@ -48,8 +46,6 @@ KNOWN: dict[tuple[str, str, str], str] = {
        for shape in ("pubsub_push", "legacy_event", "cloudevent_binary", "cloudevent_structured")
        for case in ("invalid_json_kept", "binary_kept")},
     ("gcp", "cloudevent_structured/event", "too_large_kept"): _GCP_STRUCTURED,
-    ("gcp", "cloudevent_structured/event", "too_deep_kept"): _GCP_STRUCTURED,
-    ("gcp", "cloudevent_binary/event", "too_large_kept"): _GCP_KEPT,
     ("gcp", "http", "publish_declared"): _KIT_HTTP_PUBLISHER.format(
         kit="adapters/gcp/portside_gcp/testing_kit.py"),
     ("gcp", "http", "request_cookies"): _GCP_COOKIE_JAR,

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from pydantic_core import to_json
+
 from portside import Headers
 from portside.kit import Batch, Inbound, correlation, poison, text
 from portside.kit.cloudevents import CloudEvent
@@ -139,6 +141,8 @@ def _message(app: App, binding: Any, event: CloudEvent, received: Received) -> M
         if media in _DECODED_TYPES or media.endswith("+json"):
             return app.receive(Inbound(topic, received.body, content_type=received.content_type, **fields))
         return app.receive(Inbound(topic, received.body, body=received.body, **fields))
+    if isinstance(event.data, (dict, list)):  # structured mode: decoded again with the App's limits
+        return app.receive(Inbound(topic, to_json(event.data), content_type="application/json", **fields))
     return app.receive(Inbound(topic, body=event.data, **fields))
 
 
