@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # Imported here so a missing library fails when the adapter loads, with portside's "install
 # portside[azure]" message, not later inside a startup check.
@@ -10,6 +10,12 @@ import azure.functions  # noqa: F401
 
 from portside import App, Message, Publisher, TransportKind
 from portside.kit import Capabilities, hookimpl
+
+if TYPE_CHECKING:  # packaging is a command-line concern: never imported on a cold start
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from portside.kit import PackageReport
 
 MAX_PAYLOAD = 64 * 1024  # a Storage queue message (the default queue); Service Bus standard: 256 KiB
 
@@ -91,3 +97,43 @@ def portside_testing_kit(app: App) -> Any:
     from .testing_kit import AzureTestingKit
 
     return AzureTestingKit(app)
+
+
+@hookimpl
+def portside_package(app: App, out: Path, options: Mapping[str, str]) -> PackageReport:
+    """`portside package --cloud azure`: the function app folder `package.render` describes
+    (function_app.py, host.json, local.settings.json, README.md) beside the service's code, with
+    portside and portside_azure vendored and one report line per generated function."""
+    import shlex
+    from pathlib import Path as FilePath
+
+    from portside.kit import PackageReport, packaging
+
+    from . import package as folder
+    from .plan import plan
+
+    settings = packaging.Options(options, {
+        "route_prefix": f"the HTTP route prefix (default {folder.ROUTE_PREFIX}; empty for none)",
+        "max_dequeue_count": f"Storage queue deliveries before the -poison queue, 1-100 (default "
+                             f"{folder.MAX_DEQUEUE_COUNT})",
+    })
+    dequeues = settings.integer("max_dequeue_count", folder.MAX_DEQUEUE_COUNT, 1, 100)
+    rendered = folder.render(app, startup=packaging.startup_file(app).name, max_dequeue_count=dequeues,
+                             route_prefix=settings.values.get("route_prefix", folder.ROUTE_PREFIX))
+    target = packaging.prepare_out(out, app)
+    files = packaging.write_source(app, target, adapter_package="portside_azure", extras=("azure",))
+    ours = (target / "requirements.txt").read_text().splitlines()
+    theirs = [line for line in rendered.pop("requirements.txt").splitlines() if not line.startswith("portside")]
+    (target / "requirements.txt").write_text("\n".join(dict.fromkeys(ours + theirs)) + "\n")
+    for name, content in rendered.items():
+        (target / name).write_text(content, encoding="utf-8")
+    lines = []
+    for spec in plan(app):
+        source = "http" if spec.binding is None else f"{spec.binding.kind.value} {spec.binding.name}"
+        lines.append(f"function {spec.name} ({source}) -> {folder._trigger(spec)}; "
+                     f"{folder._platform_note(spec, dequeues)}")
+    for where in folder.publish_targets(app):
+        lines.append(f"publish -> {where.service} {where.name!r} (app setting {where.connection})")
+    lines.append("app settings to set: see README.md (local.settings.json lists them for `func start`)")
+    return PackageReport([FilePath(name) for name in rendered] + files, lines,
+                         f"cd {shlex.quote(str(out))} && func azure functionapp publish <app-name>")
