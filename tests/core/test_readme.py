@@ -29,3 +29,13 @@ def test_readme_snippets_run_in_order(
         except Exception as exc:  # name the snippet, not just the line
             pytest.fail(f"README snippet {index + 1} failed: {type(exc).__name__}: {exc}\n{snippet}")
     assert "audited A1" in capsys.readouterr().out
+
+
+def test_readme_shows_the_contract_suites_outcome_table() -> None:
+    """The README's outcome table is the one the contract suite holds every adapter to."""
+    from tests.contract.native_answers import markdown
+
+    assert markdown().strip() in README.read_text(encoding="utf-8"), (
+        "README.md's outcome table differs from tests/contract/native_answers.py; paste the output of "
+        "`python -m tests.contract.native_answers` into it"
+    )
