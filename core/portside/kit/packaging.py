@@ -333,6 +333,8 @@ def _source_files(folder: Path, *, skip: tuple[Path, ...]) -> list[Path]:
 # ---------------------------------------------------------------------------- YAML
 _PLAIN = re.compile(r"^[A-Za-z_/$][A-Za-z0-9_./+\-${}*:]*$")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+# What YAML may not hold raw in a double-quoted scalar (JSON already escapes the C0 controls)
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
 def to_yaml(document: Mapping[str, Any]) -> str:
@@ -357,10 +359,10 @@ def _scalar(value: Any, *, flow: bool = False) -> str:
     if isinstance(value, (int, float)):
         return json.dumps(value)
     text = str(value)
-    plain = _PLAIN.match(text) and not text.endswith(":") and text.lower() not in _RESERVED
+    plain = _PLAIN.fullmatch(text) and not text.endswith(":") and text.lower() not in _RESERVED
     if plain and not (flow and any(ch in text for ch in "{}[],")):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def _is_scalar(value: Any) -> bool:
