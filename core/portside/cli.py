@@ -229,8 +229,7 @@ def _package(args: argparse.Namespace) -> int:
     report = app.adapter.hook.portside_package(app=app, out=Path(args.out), options=options)
     if report is None:
         raise UsageError(f"adapter {args.cloud!r} cannot package a service (it has no portside_package hook)")
-    out = Path(args.out).resolve()
-    print(f"wrote {out}: {', '.join(str(path) for path in report.files)}")
+    print(f"wrote {args.out}: {', '.join(str(path) for path in report.files)}")
     for line in report.lines:
         print(f"  {line}")
     print(f"next: {report.next_command}")
