@@ -186,6 +186,11 @@ def test_the_report_and_the_next_command(portside: Portside, tmp_path: Path) -> 
                                "clicks-dead-letter") for line in run.lines)
     assert any(line.startswith("dead letters of queue clicks -> Pub/Sub topic clicks-dlq (kept by subscription "
                                "clicks-dlq-kept)") for line in run.lines)
+    import re
+
+    accounts = re.findall(r"^ensure_account (\S+)$", (tmp_path / "out" / "deploy.sh").read_text(), re.M)
+    assert accounts == ["pipeline-run", "pipeline-invoker"]
+    assert all(re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", account) for account in accounts)
     source = tmp_path / "out" / "source"
     assert (source / "main.py").is_file() and (source / "portside_gcp" / "plugin.py").is_file()
     requirements = (source / "requirements.txt").read_text()

@@ -107,6 +107,8 @@ class _Script:
     def __init__(self, app: App, options: packaging.Options) -> None:
         self.app = app
         self.service = _slug(app.service.name) or "service"
+        self.runner = _account(self.service, "run")
+        self.invoker = _account(self.service, "invoker")
         self.region = options.text("region", "us-central1")
         self.memory = options.text("memory", "256Mi")
         if not _MEMORY.match(self.memory):
@@ -144,13 +146,13 @@ class _Script:
         publish = self._publishing()
         self.lines.insert(0, (
             f"functions {', '.join(sorted(self.functions))}: {self.runtime}, entry point {self.entry}, "
-            f"{self.memory}, {self.timeout} s, running as {self.service}-run, which may publish only to "
+            f"{self.memory}, {self.timeout} s, running as {self.runner}, which may publish only to "
             f"{publish} topic(s)"
         ))
         return _PREAMBLE.format(
             service=self.service, name=packaging.startup_file(self.app).name, region=_q(self.region),
             runtime=_q(self.runtime), memory=_q(self.memory), timeout=self.timeout, attempts=self.attempts,
-            entry=_q(self.entry), bucket=self._bucket_line(),
+            entry=_q(self.entry), bucket=self._bucket_line(), runner=self.runner, invoker=self.invoker,
         ) + (_STORAGE if self._storage() else "") + "".join(self.blocks)
 
     def _storage(self) -> bool:
@@ -334,7 +336,7 @@ class _Script:
             )
             kept = f" (kept by subscription {name}-kept)" if dead_letters and not is_topic_path(name) else ""
             self.lines.append(
-                f"{', '.join(target.reasons)} -> Pub/Sub topic {name}{kept}: {self.service}-run may publish "
+                f"{', '.join(target.reasons)} -> Pub/Sub topic {name}{kept}: {self.runner} may publish "
                 "(roles/pubsub.publisher on it)"
             )
         return len(targets)
@@ -377,6 +379,13 @@ def _function_name(service: str, suffix: str) -> str:
     return name
 
 
+def _account(service: str, role: str) -> str:
+    """A service account id: 6-30 lowercase letters, digits and '-', a letter first."""
+    base = service if service[:1].isalpha() else f"p-{service}"
+    name = f"{base[:29 - len(role)].rstrip('-')}-{role}"
+    return name if len(name) >= 6 else f"{name}-sa"
+
+
 def _derived(name: str, suffix: str) -> str:
     if len(name) + len(suffix) <= 255:
         return name + suffix
@@ -401,8 +410,8 @@ TIMEOUT={timeout}s
 MAX_DELIVERY_ATTEMPTS={attempts}
 ENTRY_POINT={entry}
 SOURCE="$(cd "$(dirname "$0")" && pwd)/source"
-RUNNER="{service}-run@$PROJECT.iam.gserviceaccount.com"       # what the functions run as
-INVOKER="{service}-invoker@$PROJECT.iam.gserviceaccount.com"  # what delivers events to them
+RUNNER="{runner}@$PROJECT.iam.gserviceaccount.com"   # what the functions run as
+INVOKER="{invoker}@$PROJECT.iam.gserviceaccount.com"  # what delivers events to them
 g() {{ gcloud --project="$PROJECT" --quiet "$@"; }}
 exists() {{ g "$@" >/dev/null 2>&1; }}
 
@@ -484,8 +493,8 @@ PUBSUB_AGENT="service-$PROJECT_NUMBER@gcp-sa-pubsub.iam.gserviceaccount.com"
 ACK_DEADLINE=$(( {timeout} < 600 ? ({timeout} < 10 ? 10 : {timeout}) : 600 ))
 g services enable cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com \\
   artifactregistry.googleapis.com eventarc.googleapis.com pubsub.googleapis.com cloudscheduler.googleapis.com
-ensure_account {service}-run
-ensure_account {service}-invoker
+ensure_account {runner}
+ensure_account {invoker}
 g projects add-iam-policy-binding "$PROJECT" --member="serviceAccount:$INVOKER" \\
   --role=roles/eventarc.eventReceiver --condition=None >/dev/null
 """
