@@ -44,8 +44,8 @@ from portside.kit import (
 )
 
 from .checks import STREAMS
-from .publisher import parse_target
 from .schedules import to_eventbridge
+from .targets import parse_target
 
 OPTIONS = {
     "memory": "MB of memory, 128-10240 (default 512)",
