@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,18 @@ def each(values: Iterable[Any], *, argnames: int = 1) -> Sequence[Any]:
         return values
     placeholder = None if argnames == 1 else (None,) * argnames
     return [pytest.param(placeholder, marks=pytest.mark.skip(reason=missing_reason()), id="no-samples")]
+
+
+def serving_line(stream: Any, seconds: float = 30.0) -> str:
+    """The `serving ... on http://...` log line of `portside run`, skipping any line before it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        if "serving" in line:
+            try:
+                return str(json.loads(line)["message"])
+            except (ValueError, KeyError):
+                return line
+    raise AssertionError("portside run did not log its address")

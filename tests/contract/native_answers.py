@@ -164,7 +164,8 @@ MESSAGE_ROWS: tuple[MessageRow, ...] = (
                {ACK: "200", RETRIED: "500 after 3 attempts in place", DEAD: "200; sent to the target",
                 BACK: "500"},
                frozenset({ATTRIBUTES, RAW, BINARY, SENDER_ID, DOCUMENT}), reads=_LOCAL_READS,
-               note="POST /_portside/messages/{queue, subscription or event type}?wait=true, answered by kit.render_delivery"),
+               note="POST /_portside/messages/{queue, subscription or event type}?wait=true, "
+                    "answered by kit.render_delivery"),
     MessageRow("local", "channel", "local-queue",
                {ACK: "acknowledged", RETRIED: "handed back after 3 attempts in place",
                 DEAD: "kept with its target", BACK: "kept in the dead-letter list"},

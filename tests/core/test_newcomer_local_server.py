@@ -219,7 +219,7 @@ def test_portside_run_cors_option() -> None:
     )
     try:
         assert process.stderr is not None
-        line = json.loads(process.stderr.readline())["message"]
+        line = samples.serving_line(process.stderr)
         host, port = line.split("http://")[1].split(" ")[0].split(":")
         deadline = time.monotonic() + 10
         while True:
