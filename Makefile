@@ -42,6 +42,7 @@ bench: $(STAMP)  ## benchmarks (ratios against hand-written handlers and peers)
 	$(BIN)/python bench/core_dispatch.py
 	$(BIN)/python bench/aws_lambda.py
 	$(BIN)/python bench/gcp_functions.py
+	$(BIN)/python bench/azure_functions.py
 	@if [ -f $(SHARED_BENCH) ]; then \
 	  $(BIN)/python -m pip install --quiet -r ../shared/bench/requirements.txt && \
 	  BENCH_PORTSIDE_PLAIN=1 $(BIN)/python $(SHARED_BENCH) --cases raw,portside --out bench/results/shared-raw-portside.md; \

@@ -121,11 +121,12 @@ class Batch:
     def raise_for_redelivery(self, source: str) -> None:
         """For sources without a partial-failure report: raise Redeliver when any message must be
         redelivered, so the platform retries the event and then keeps it (its on-failure setting)."""
-        again = [s for s in self.settlements if s.redeliver]
+        # Acknowledged records hold only their Result (see settle): no Settlement is built for them.
+        again = [o for o in self._outcomes if isinstance(o, Settlement) and o.redeliver]
         if again:
             ids = ", ".join(s.message.id for s in again[:10] if s.message is not None)
             raise Redeliver(
-                f"{len(again)} of {len(self.settlements)} {source} message(s) must be redelivered "
+                f"{len(again)} of {len(self._outcomes)} {source} message(s) must be redelivered "
                 f"(ids: {ids}); first: {describe(again[0])}"
             )
 
