@@ -107,8 +107,8 @@ def portside_functions() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
     def ingest(order: Order) -> None:
         _price(order)
 
-    app = App(service, [*bindings, http("POST /orders/{id}", "orders.create"), queue("orders", "orders.ingest")],
-              adapter="azure")
+    routes = [*bindings, http("POST /orders/{id}", "orders.create")]
+    app = App(service, [*routes, queue("orders", "orders.ingest")], adapter="azure")
     functions = {spec.kind: (spec.name, fn) for spec, fn in generated(app.entry_point).values()}
     http_name, http_fn = functions["http"]
     queue_name, queue_fn = functions["storage_queue"]
@@ -121,8 +121,9 @@ def natives(app_bindings: Any = None) -> tuple[Any, Any]:
 
     body = json.dumps({"id": "ord-42", "qty": 3, "sku": "SKU-123"}).encode()
     request = func.HttpRequest(
-        "POST", "https://bench.azurewebsites.net/api/orders/ord-42", headers={"content-type": "application/json"},
-        params={}, route_params={"path": "orders/ord-42"}, body=body,
+        "POST", "https://bench.azurewebsites.net/api/orders/ord-42",
+        headers={"content-type": "application/json"}, params={},
+        route_params={"path": "orders/ord-42"}, body=body,
     )
     message = func.QueueMessage(id="m-1", body=body, pop_receipt="r")
     return request, message
@@ -145,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     answer = ours_http(request)
     if answer.status_code != 201 or ours_queue(message) is not None:
         raise SystemExit(f"portside answered {answer.status_code}: the benchmark is invalid")
-    cases = {"http": (handwritten_http(), ours_http, request), "queue": (handwritten_queue(), ours_queue, message)}
+    cases = {
+        "http": (handwritten_http(), ours_http, request),
+        "queue": (handwritten_queue(), ours_queue, message),
+    }
     print(f"azure receive paths, Python {sys.version.split()[0]}, {args.rounds} rounds x {args.calls} calls")
     print("| path | hand-written us | portside us | portside / hand-written (median of rounds) |")
     print("|---|---:|---:|---:|")
