@@ -21,7 +21,6 @@ from .values import Value
 if TYPE_CHECKING:
     import pathlib
 
-    from .kit.packaging import PackageReport
     from .message import Message
     from .publisher import Publisher
 
@@ -104,8 +103,9 @@ class AdapterSpec:
     @hookspec(firstresult=True)
     def portside_package(
         self, app: Any, out: pathlib.Path, options: Mapping[str, str]
-    ) -> PackageReport | None:
+    ) -> Any:
         """Write into `out` what deploys `app` unchanged on this platform (`portside package`):
         the code, and the infrastructure with the settings that keep what is handed back. Raise
         `portside.kit.PackageError` for what the platform cannot express. `options` are the
-        command's `--option key=value` pairs, which the adapter checks."""
+        command's `--option key=value` pairs, which the adapter checks. Returns a
+        `portside.kit.PackageReport` (typed Any here so this module stays below the kit)."""
