@@ -117,3 +117,18 @@ def test_retry_of_a_record_without_sequence_number_fails_the_batch() -> None:
     del event["Records"][0]["kinesis"]["sequenceNumber"]
     with pytest.raises(DeliveryFailed):
         rec(event)
+
+
+def test_a_stream_bound_as_an_sqs_queue_is_not_read_by_that_binding() -> None:
+    """A queue binding that does not declare aws={"source": "kinesis"} skipped the startup check
+    that makes a stream say what to do with poison, so its records stay unroutable (handed back:
+    reported) and reach no handler until the binding declares its source."""
+    from portside import queue
+
+    rec = Recorder([queue("lambda-stream", "t.main", dead_letter=DROP)])
+    response = rec(kinesis_batch([{"n": 1}], stream="lambda-stream"))
+    assert rec.got == []
+    assert len(failures(response)) == 1
+    declared = Recorder([stream("lambda-stream", "kinesis", dead_letter=DROP)])
+    assert failures(declared(kinesis_batch([{"n": 1}], stream="lambda-stream"))) == []
+    assert [m.body for m in declared.got] == [{"n": 1}]

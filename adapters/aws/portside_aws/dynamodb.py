@@ -50,7 +50,7 @@ def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:
         return poison(app, "DynamoDB record has no 'dynamodb' object", record, **meta), None
     meta["id"] = text(record.get("eventID"))
     table = records.typed_resource(record.get("eventSourceARN"), "table")
-    binding = app.bindings.queue(table) if table else None
+    binding = records.bound_queue(app, table, "dynamodb")
     stream = record.get("dynamodb")
     if not isinstance(stream, dict):  # still its table's: the binding's dead-letter choice applies
         return poison(app, "DynamoDB record has no 'dynamodb' object", record, **meta), binding
@@ -65,7 +65,8 @@ def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:
     except Malformed as exc:
         return poison(app, str(exc), record, **meta), binding
     unroutable = (
-        f"DynamoDB table {table!r} has no queue binding; add queue({table!r}, topic, "
+        f"DynamoDB table {table!r} has no queue binding declared as a DynamoDB source; add "
+        f"queue({table!r}, topic, "
         "aws={'source': 'dynamodb'}, dead_letter=...) to the startup file"
         if table
         else f"eventSourceARN {record.get('eventSourceARN')!r} is not a DynamoDB stream ARN "

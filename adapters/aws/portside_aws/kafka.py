@@ -62,7 +62,7 @@ def _read(app: App, key: str, item: Any, meta: dict[str, Any]) -> tuple[Message,
     offset = item.get("offset")
     offset = offset if isinstance(offset, int) and not isinstance(offset, bool) else None
     name = text(item.get("topic")) or _topic_of(key)
-    binding = app.bindings.queue(name) if name else None
+    binding = records.bound_queue(app, name, "kafka")
     meta = {**meta, "id": f"{key}@{offset}" if offset is not None else None}
     try:
         headers = _headers(item.get("headers"))
@@ -76,7 +76,8 @@ def _read(app: App, key: str, item: Any, meta: dict[str, Any]) -> tuple[Message,
         resolve_topic(binding, headers),
         data,
         content_type=headers.get("content-type"),
-        unroutable=f"Kafka topic {name!r} has no queue binding; add queue({name!r}, topic, "
+        unroutable=f"Kafka topic {name!r} has no queue binding declared as a Kafka source; add "
+        f"queue({name!r}, topic, "
         "aws={'source': 'kafka'}, dead_letter=...) to the startup file",
         headers=headers,
         correlation_id=correlation(headers, meta["id"]),
@@ -94,7 +95,7 @@ def _topic_of(key: Any) -> str | None:
 def _binding(app: App, key: Any) -> Any:
     """The binding of a partition's records, so even unreadable ones get its dead-letter choice."""
     name = _topic_of(key)
-    return app.bindings.queue(name) if name else None
+    return records.bound_queue(app, name, "kafka")
 
 
 def _value(value: Any) -> bytes | None:

@@ -44,7 +44,7 @@ def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:
         return poison(app, "Kinesis record has no 'kinesis' object", record, **meta), None
     meta["id"] = text(record.get("eventID"))
     stream = records.typed_resource(record.get("eventSourceARN"), "stream")
-    binding = app.bindings.queue(stream) if stream else None
+    binding = records.bound_queue(app, stream, "kinesis")
     kinesis = record.get("kinesis")
     if not isinstance(kinesis, dict):  # still its stream's: the binding's dead-letter choice applies
         return poison(app, "Kinesis record has no 'kinesis' object", record, **meta), binding
@@ -56,7 +56,8 @@ def _read(app: App, record: Any, deadline: Any) -> tuple[Message, Any]:
     return app.receive(Inbound(
         binding.topic if binding else None,
         data,
-        unroutable=f"Kinesis stream {stream!r} has no queue binding; add queue({stream!r}, topic, "
+        unroutable=f"Kinesis stream {stream!r} has no queue binding declared as a Kinesis source; add "
+        f"queue({stream!r}, topic, "
         "aws={'source': 'kinesis'}, dead_letter=...) to the startup file",
         headers={"partition-key": key} if key else None,
         raw=record,

@@ -73,6 +73,16 @@ def attribute_headers(attributes: Any, value_keys: Sequence[str]) -> Headers:
     return Headers(headers)
 
 
+def bound_queue(app: Any, name: str | None, source: str) -> Any:
+    """The queue binding named `name` when it is declared as this source (`aws={"source": ...}`,
+    SQS by default), else None: a stream bound as an SQS queue would skip the startup check that
+    makes it say what to do with poison, so its records stay unroutable until it is declared."""
+    binding = app.bindings.queue(name) if name else None
+    if binding is not None and binding.options_for("aws").get("source", "sqs") != source:
+        return None
+    return binding
+
+
 def lambda_request_id(context: Any) -> str | None:
     return getattr(context, "aws_request_id", None)
 

@@ -73,7 +73,7 @@ def to_answer(batch: Batch) -> dict[str, Any]:
 
 def _source(app: App, arn: Any) -> Source:
     queue = records.arn_resource(arn)
-    binding = app.bindings.queue(queue) if queue else None
+    binding = records.bound_queue(app, queue, "sqs")
     ordered = bool(queue and queue.endswith(".fifo")) or bool(binding and binding.ordered)
     fixed = binding.topic if binding is not None and not binding.dispatches_by_message_topic else None
     return queue, binding, ordered, fixed
