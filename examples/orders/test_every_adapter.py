@@ -10,7 +10,8 @@ import pytest
 from conftest import fresh_app
 
 from portside import App, HttpRequest, State
-from portside.kit import Outgoing, TestingKit
+from portside import kit as portside_kits
+from portside.kit import Outgoing
 
 JSON = {"content-type": "application/json"}
 
@@ -21,7 +22,7 @@ def portside_app(portside_adapter: str) -> App:
     return fresh_app(portside_adapter)
 
 
-def test_bad_input_answers_alike_on_every_http_shape(portside_kit: TestingKit) -> None:
+def test_bad_input_answers_alike_on_every_http_shape(portside_kit: portside_kits.TestingKit) -> None:
     kit = portside_kit
     for shape in kit.http_shapes():
         bad = kit.http(shape, HttpRequest.from_url("POST", "/orders", JSON, b'{"sku": "", "qty": 0}'))
@@ -34,7 +35,7 @@ def test_bad_input_answers_alike_on_every_http_shape(portside_kit: TestingKit) -
 
 
 def test_a_poison_inbox_message_is_handed_back_on_every_queue_shape(
-    portside_kit: TestingKit, portside_app: App
+    portside_kit: portside_kits.TestingKit, portside_app: App
 ) -> None:
     """orders-inbox has no dead-letter target: poison goes back to the platform, never lost. (A
     native answer cannot tell handed back from retried where both mean "deliver it again", as in

@@ -71,8 +71,6 @@ class Delivered:
 class TestingKit(Protocol):
     """Drive one adapter's real entry point through its native shapes."""
 
-    __test__ = False  # not a pytest test class, whatever module imports it
-
     adapter: str
 
     def http_shapes(self) -> Sequence[str]:
