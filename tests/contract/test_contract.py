@@ -27,15 +27,6 @@ _GCP_STRUCTURED = (
     "not the sender's bytes, so the dead-lettered body is that value re-encoded (equal as JSON, not as "
     "bytes); limits are applied to it"
 )
-_KIT_HTTP_PUBLISHER = (
-    "{kit}: the kit records publications only inside deliver(); over HTTP the app's real publisher runs "
-    "and fails without the cloud (503 retry_later)"
-)
-_GCP_COOKIE_JAR = (
-    "adapters/gcp/portside_gcp/testing_kit.py: Werkzeug's test client manages cookies itself: the Cookie "
-    "header of the request is not sent, and a request carries cookies an earlier answer set (no Google "
-    "front end does either)"
-)
 _AZURE_EVENTHUB_REPLAY = (
     "azure eventhub: the host's retry replays the whole batch, so a poison message beside a retried one "
     "is dispatched and dead-lettered once per try (twice or more in the target)"
@@ -46,10 +37,6 @@ KNOWN: dict[tuple[str, str, str], str] = {
        for shape in ("pubsub_push", "legacy_event", "cloudevent_binary", "cloudevent_structured")
        for case in ("invalid_json_kept", "binary_kept")},
     ("gcp", "cloudevent_structured/event", "too_large_kept"): _GCP_STRUCTURED,
-    ("gcp", "http", "publish_declared"): _KIT_HTTP_PUBLISHER.format(
-        kit="adapters/gcp/portside_gcp/testing_kit.py"),
-    ("gcp", "http", "request_cookies"): _GCP_COOKIE_JAR,
-    ("gcp", "http", "cookies_stay_with_the_caller"): _GCP_COOKIE_JAR,
     ("azure", "eventhub", "partial_batch"): _AZURE_EVENTHUB_REPLAY,
 }
 

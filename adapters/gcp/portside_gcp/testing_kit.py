@@ -1,8 +1,9 @@
 """The gcp TestingKit: native requests built as Google sends them, through the real target.
 
-Requests go through a Flask app routed like the Functions Framework's HTTP function (every
-method, `/` and `/<path>`) to `app.entry_point`'s target, with Werkzeug's test client. What
-handlers publish and what is dead-lettered is recorded, not sent.
+Requests go through the Functions Framework's own Flask app (`functions_framework.create_app`,
+as `functions-framework --target handler` builds it, in-process) to the adapter's target, with
+Werkzeug's test client (no cookie jar: a request carries exactly the Cookie header it is given).
+What handlers publish and what is dead-lettered is recorded, not sent.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from portside import OBJECT_CREATED, OBJECT_DELETED, HttpRequest, HttpResponse, InMemoryPublisher, State
+from portside import (
+    OBJECT_CREATED,
+    OBJECT_DELETED,
+    HttpRequest,
+    HttpResponse,
+    InMemoryPublisher,
+    Message,
+    State,
+)
 from portside.kit import (
     DELIVERY_HEADER,
     Delivered,
@@ -47,6 +56,36 @@ STORAGE_TYPES = {
 _STATUS_STATES = {503: State.RETRIED, 500: State.HANDED_BACK}
 
 
+_TARGETS: dict[str, Any] = {}
+_SOURCE = "from portside_gcp.testing_kit import _TARGETS\nhandler = _TARGETS[{key!r}]\n"
+
+
+def framework_app(target: Any) -> Any:
+    """The Functions Framework's own app serving `target` as the HTTP function `handler`: a tiny
+    source file hands the framework the target, and the framework loads it as it loads a
+    deployment's `main.py` (its module and sys.path changes are undone afterwards)."""
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import functions_framework
+
+    key = f"target-{len(_TARGETS)}"
+    _TARGETS[key] = target
+    folder = Path(tempfile.mkdtemp(prefix="portside-gcp-kit-"))
+    source = folder / "main.py"
+    source.write_text(_SOURCE.format(key=key), encoding="utf-8")
+    saved_path, saved_main = list(sys.path), sys.modules.get("main")
+    try:
+        return functions_framework.create_app("handler", str(source), "http")  # type: ignore[no-untyped-call]
+    finally:
+        sys.path[:] = saved_path
+        if saved_main is None:
+            sys.modules.pop("main", None)
+        else:
+            sys.modules["main"] = saved_main
+
+
 class GcpTestingKit:
     """Drives the gcp adapter's real target with Werkzeug's test client."""
 
@@ -55,20 +94,14 @@ class GcpTestingKit:
     def __init__(
         self, app: App, settings: GcpSettings | None = None, *, project: str = "portside-test"
     ) -> None:
-        import flask
-        from werkzeug.routing import Rule
-
         from .entry import build
 
         self.app = app
         self.settings = settings or GcpSettings.from_env()
         self.project = self.settings.project or project
-        handler = build(app, self.settings, register=False)
-        self.flask_app = flask.Flask("portside-gcp-testing")
-        self.flask_app.url_map.add(Rule("/", defaults={"path": ""}, endpoint="run"))
-        self.flask_app.url_map.add(Rule("/<path:path>", endpoint="run"))
-        self.flask_app.view_functions["run"] = lambda path: handler(flask.request)
-        self.client = self.flask_app.test_client()
+        self.flask_app = framework_app(build(app, self.settings, register=False))
+        self.client = self.flask_app.test_client(use_cookies=False)
+        self.published_over_http: list[tuple[Message, str | None]] = []  # by the last http() call
         self.headers: dict[str, str] = {}  # sent with every request (e.g. an Authorization header)
 
     # ------------------------------------------------------------------ TestingKit
@@ -85,7 +118,13 @@ class GcpTestingKit:
         url = request.path
         if request.query:
             url += "?" + urlencode([(k, v) for k, values in request.query.items() for v in values])
-        return self.send(request.method, url, dict(request.headers), request.body)
+        recorder = InMemoryPublisher()  # what the request publishes is recorded, not sent
+        previous, self.app.publisher = self.app.publisher, recorder
+        try:
+            return self.send(request.method, url, dict(request.headers), request.body)
+        finally:
+            self.app.publisher = previous
+            self.published_over_http = list(recorder.sent)
 
     def deliver(self, shape: str, binding: Any, messages: Sequence[Outgoing]) -> Delivered:
         recorder = InMemoryPublisher()
