@@ -59,6 +59,10 @@ class MessageRow:
     event_names: Mapping[str, str] = field(default_factory=dict)  # event binding pattern per variant
     body_view: str | None = None  # the body key holding the sent JSON object (a change record's image)
     note: str = ""
+    # A body without a declared content type that is not JSON: poison ("json", every adapter), or
+    # handed to the handler as bytes ("json-else-bytes": Pub/Sub data is opaque, and so is a
+    # CloudEvent's data of a declared binary type).
+    untyped: str = "json"
 
     lacks: Mapping[str, frozenset[str]] = field(default_factory=dict)  # per binding kind, not carried
 
@@ -91,6 +95,7 @@ _RAISE = {ACK: "returns None", RETRIED: "raises DeliveryFailed (a kit.Redeliver)
 _AZURE_RAISE = {ACK: "returns", RETRIED: "raises RedeliveryRequested (a kit.Redeliver)",
                 DEAD: "returns; sent to the target", BACK: "raises RedeliveryRequested (poison queue / DLQ)"}
 _PUSH = {ACK: "200", RETRIED: "503", DEAD: "200; sent to the target", BACK: "500"}
+_OPAQUE = "json-else-bytes"  # Pub/Sub: untyped data that is not JSON reaches the handler as bytes
 _AWS_READS = {BACK: RETRIED}
 _NO_EVENT_ATTEMPT = {"event": frozenset({ATTEMPT})}
 _LOCAL_READS = {RETRIED: BACK}
@@ -150,15 +155,20 @@ MESSAGE_ROWS: tuple[MessageRow, ...] = (
                refuses=frozenset({"plain", "dl", "drop", "back"}), note="a blob trigger: OBJECT_CREATED only"),
     MessageRow("azure", "timer", "raise", _AZURE_RAISE, frozenset()),
     MessageRow("gcp", "pubsub_push", "push-status", _PUSH,
-               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT})),
+               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT}), untyped=_OPAQUE,
+               note="Pub/Sub data without a content-type attribute is JSON when it parses, else bytes"),
     MessageRow("gcp", "cloudevent_binary", "push-status", _PUSH,
                frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT}), lacks=_NO_EVENT_ATTEMPT,
-               note="Pub/Sub through Eventarc, or an event's own CloudEvent (no delivery attempt)"),
+               untyped=_OPAQUE,
+               note="Pub/Sub through Eventarc, or an event's own CloudEvent (no delivery attempt); "
+                    "untyped Pub/Sub data and declared binary event data reach the handler as bytes"),
     MessageRow("gcp", "cloudevent_structured", "push-status", _PUSH,
-               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT}), lacks=_NO_EVENT_ATTEMPT),
+               frozenset({ATTRIBUTES, RAW, BINARY, ATTEMPT, SENDER_ID, DOCUMENT}), lacks=_NO_EVENT_ATTEMPT,
+               untyped=_OPAQUE),
     MessageRow("gcp", "legacy_event", "push-status", _PUSH,
                frozenset({ATTRIBUTES, RAW, BINARY, SENDER_ID, DOCUMENT}),
-               options={"queue": {"gcp": {"topic": "{name}-topic"}}}, note="a queue binding names its topic"),
+               options={"queue": {"gcp": {"topic": "{name}-topic"}}}, untyped=_OPAQUE,
+               note="a queue binding names its topic"),
     MessageRow("gcp", "scheduler_http", "push-status", _PUSH, frozenset()),
     MessageRow("local", "delivery", "push-status",
                {ACK: "200", RETRIED: "500 after 3 attempts in place", DEAD: "200; sent to the target",
