@@ -247,7 +247,10 @@ class LocalRuntime:
         def stop(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt
 
+        # Both explicitly: a process started in the background by a non-interactive shell (nohup,
+        # `cmd &` in a script) inherits SIGINT ignored, and Ctrl-C would then never stop it.
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         bound_host, bound_port = _address(server)
         logs.log(logs.INFO, f"serving {self.app.service.name} on http://{bound_host}:{bound_port} "
                  "(Ctrl-C to stop)", adapter="local")
