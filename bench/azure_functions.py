@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import interleaved
 
 from portside import App, Message, Result, Service, http, queue
 
@@ -150,25 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         "http": (handwritten_http(), ours_http, request),
         "queue": (handwritten_queue(), ours_queue, message),
     }
-    print(f"azure receive paths, Python {sys.version.split()[0]}, {args.rounds} rounds x {args.calls} calls")
-    print("| path | hand-written us | portside us | portside / hand-written (median of rounds) |")
-    print("|---|---:|---:|---:|")
+    print(interleaved.title("azure", args.rounds, args.calls))
+    print(interleaved.HEADER)
     for name, (hand, ours, native) in cases.items():
-        for fn in (hand, ours):
-            timed(fn, native, args.calls)
-        ratios, hand_us, ours_us = [], [], []
-        for _ in range(args.rounds):
-            a = timed(hand, native, args.calls)
-            b = timed(ours, native, args.calls)
-            c = timed(hand, native, args.calls)
-            ratios.append(b / ((a + c) / 2))
-            hand_us.append((a + c) / 2)
-            ours_us.append(b)
-        print(f"| {name} | {statistics.median(hand_us):.1f} | {statistics.median(ours_us):.1f} | "
-              f"**{statistics.median(ratios):.2f}x** |")
+        print(interleaved.row(name, hand, ours, native, timed, args.rounds, args.calls))
     return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     raise SystemExit(main())

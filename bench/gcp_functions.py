@@ -22,7 +22,6 @@ import argparse
 import base64
 import json
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import interleaved
 
 from portside import App, Message, Result, Service, http, queue
 
@@ -188,28 +190,15 @@ def main(argv: list[str] | None = None) -> int:
         "http": (handwritten_http(), portside_target(), 201),
         "cloudevent": (handwritten_cloudevent(), portside_target(), 200),
     }
-    print(f"gcp receive paths, Python {sys.version.split()[0]}, {args.rounds} rounds x {args.calls} calls")
-    print("| path | hand-written us | portside us | portside / hand-written (median of rounds) |")
-    print("|---|---:|---:|---:|")
+    print(interleaved.title("gcp", args.rounds, args.calls))
+    print(interleaved.HEADER)
     with flask.Flask("bench").test_request_context():
         for name, (hand, ours, expected) in cases.items():
             environ = requests[name]
             check(ours, environ, expected)
-            for fn in (hand, ours):  # warm up
-                timed(fn, environ, args.calls)
-            ratios, hand_us, ours_us = [], [], []
-            for _ in range(args.rounds):
-                a = timed(hand, environ, args.calls)
-                b = timed(ours, environ, args.calls)
-                c = timed(hand, environ, args.calls)
-                ratios.append(b / ((a + c) / 2))
-                hand_us.append((a + c) / 2)
-                ours_us.append(b)
-            print(f"| {name} | {statistics.median(hand_us):.1f} | {statistics.median(ours_us):.1f} | "
-                  f"**{statistics.median(ratios):.2f}x** |")
+            print(interleaved.row(name, hand, ours, environ, timed, args.rounds, args.calls))
     return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     raise SystemExit(main())
