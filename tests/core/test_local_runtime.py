@@ -270,3 +270,37 @@ def test_chunked_bodies_and_broken_framing(orders: tuple[str, LocalRuntime]) -> 
         reply = received.decode()
     assert reply.startswith("HTTP/1.1 400") and "Content-Length must be a number" in reply
     assert "Traceback" not in reply
+
+
+def test_cloudevents_are_delivered_to_the_event_binding_of_their_type() -> None:
+    """POST /_portside/events takes a CloudEvent in binary or structured mode, as Eventarc and
+    Event Grid deliver them, and answers with the delivery's state (kit.render_delivery)."""
+    from portside import App, Headers, HttpRequest, Message, Service, event
+    from portside.kit import cloudevents
+    from portside.local.runtime import LocalRuntime
+
+    seen: list[Message] = []
+    service = Service("events")
+
+    @service.handler("files.uploaded")
+    def uploaded(message: Message) -> None:
+        seen.append(message)
+
+    runtime = LocalRuntime(App(service, [event("object.created", "files.uploaded")], adapter="local"))
+    ce = cloudevents.CloudEvent("object.created", "//storage/bucket", {"key": "a.txt"}, id="e-1",
+                                extensions={"correlationid": "c-9"})
+    headers, body = cloudevents.to_binary(ce)
+    answer = runtime.handle(HttpRequest("POST", "/_portside/events", Headers(headers), body=body))
+    assert answer.status == 200 and json.loads(answer.body)["state"] == "acknowledged"
+    assert seen[0].body == {"key": "a.txt"} and seen[0].id == "e-1" and seen[0].correlation_id == "c-9"
+    structured = json.dumps(cloudevents.to_dict(ce)).encode()
+    answer = runtime.handle(HttpRequest("POST", "/_portside/events",
+                                        Headers({"content-type": cloudevents.STRUCTURED}), body=structured))
+    assert answer.status == 200 and seen[1].body == {"key": "a.txt"}
+    unbound = cloudevents.CloudEvent("other.type", "//x", {"a": 1})
+    headers, body = cloudevents.to_binary(unbound)
+    answer = runtime.handle(HttpRequest("POST", "/_portside/events", Headers(headers), body=body))
+    assert answer.status == 500 and json.loads(answer.body)["state"] == "handed_back"  # never lost
+    refused = runtime.handle(HttpRequest("POST", "/_portside/events", Headers({"content-type": "text/plain"}),
+                                         body=b"hi"))
+    assert refused.status == 400 and json.loads(refused.body)["error"]["errors"][0]["code"] == "not_a_cloudevent"

@@ -22,6 +22,7 @@ from ..headers import Headers
 from ..http_flow import IDEMPOTENCY_HEADER
 from ..http_types import HttpRequest, HttpResponse
 from ..inbound import Inbound
+from ..kit import cloudevents
 from ..kit.delivery import render_delivery
 from ..kit.records import resolve_topic
 from ..message import CORRELATION_HEADER, Message
@@ -164,6 +165,8 @@ class LocalRuntime:
             })
         if path.startswith("messages/") and method == "POST":
             return self._accept_message(unquote(path[len("messages/"):]), request)
+        if path == "events" and method == "POST":
+            return self._accept_event(request)
         if path.startswith("schedules/") and method == "POST":
             name = unquote(path[len("schedules/"):])
             binding = self.app.bindings.schedule(name)
@@ -179,7 +182,7 @@ class LocalRuntime:
             return _json(200, [_describe(m, t) for m, t in self.broker.sent])
         return self._not_found(request, "unknown_endpoint",
                                f"no portside endpoint {method} {request.path}; try GET /_portside/health, "
-                               "POST /_portside/messages/{queue or topic}, POST /_portside/schedules/{name}, "
+                               "POST /_portside/messages/{queue or topic}, POST /_portside/events (a CloudEvent), POST /_portside/schedules/{name}, "
                                "GET /_portside/dead-letters, GET /_portside/published")
 
     def _not_found(self, request: HttpRequest, code: str, text: str) -> HttpResponse:
@@ -217,6 +220,29 @@ class LocalRuntime:
         self.enqueue(message, binding)
         return _json(202, {"id": message.id, "topic": message.topic, "status": "queued"},
                      correlation_id=message.correlation_id)
+
+    def _accept_event(self, request: HttpRequest) -> HttpResponse:
+        """A CloudEvent (binary or structured mode) delivered to the event binding of its type,
+        as Eventarc or Event Grid would deliver it; answered with render_delivery."""
+        try:
+            event = cloudevents.from_http(request.headers, request.body)
+        except cloudevents.CloudEventError as exc:
+            message = Message("", None, request.headers, transport="local-event")
+            return self.app.render_http(Result.invalid(Error("not_a_cloudevent", str(exc))), message)
+        binding = self.app.bindings.event(event.type)
+        data = event.data
+        headers = {f"ce-{name}": value for name, value in event.attributes().items()}
+        if event.datacontenttype:
+            headers["content-type"] = event.datacontenttype
+        inbound = Inbound(
+            binding.topic if binding is not None else None,
+            data if isinstance(data, bytes) else encode_json(data) if data is not None else None,
+            transport="local-event", content_type=event.datacontenttype if isinstance(data, bytes) else None,
+            headers=headers, id=event.id, correlation_id=event.extensions.get("correlationid"),
+            unroutable=f"no event binding matches CloudEvent type {event.type!r}; add event({event.type!r}, "
+            "topic) to the startup file",
+        )
+        return render_delivery(self.queue.deliver_now(self.app.receive(inbound), binding))
 
     # ------------------------------------------------------------------ server
     @contextmanager
