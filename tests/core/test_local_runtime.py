@@ -275,7 +275,7 @@ def test_chunked_bodies_and_broken_framing(orders: tuple[str, LocalRuntime]) -> 
 def test_cloudevents_are_delivered_to_the_event_binding_of_their_type() -> None:
     """POST /_portside/events takes a CloudEvent in binary or structured mode, as Eventarc and
     Event Grid deliver them, and answers with the delivery's state (kit.render_delivery)."""
-    from portside import App, Headers, HttpRequest, Message, Service, event
+    from portside import App, Headers, HttpRequest, Service, event
     from portside.kit import cloudevents
     from portside.local.runtime import LocalRuntime
 
@@ -301,6 +301,7 @@ def test_cloudevents_are_delivered_to_the_event_binding_of_their_type() -> None:
     headers, body = cloudevents.to_binary(unbound)
     answer = runtime.handle(HttpRequest("POST", "/_portside/events", Headers(headers), body=body))
     assert answer.status == 500 and json.loads(answer.body)["state"] == "handed_back"  # never lost
-    refused = runtime.handle(HttpRequest("POST", "/_portside/events", Headers({"content-type": "text/plain"}),
-                                         body=b"hi"))
-    assert refused.status == 400 and json.loads(refused.body)["error"]["errors"][0]["code"] == "not_a_cloudevent"
+    plain = Headers({"content-type": "text/plain"})
+    refused = runtime.handle(HttpRequest("POST", "/_portside/events", plain, body=b"hi"))
+    assert refused.status == 400
+    assert json.loads(refused.body)["error"]["errors"][0]["code"] == "not_a_cloudevent"

@@ -182,7 +182,8 @@ class LocalRuntime:
             return _json(200, [_describe(m, t) for m, t in self.broker.sent])
         return self._not_found(request, "unknown_endpoint",
                                f"no portside endpoint {method} {request.path}; try GET /_portside/health, "
-                               "POST /_portside/messages/{queue or topic}, POST /_portside/events (a CloudEvent), POST /_portside/schedules/{name}, "
+                               "POST /_portside/messages/{queue or topic}, "
+                               "POST /_portside/events (a CloudEvent), POST /_portside/schedules/{name}, "
                                "GET /_portside/dead-letters, GET /_portside/published")
 
     def _not_found(self, request: HttpRequest, code: str, text: str) -> HttpResponse:
