@@ -22,14 +22,9 @@ _GCP_STRUCTURED = (
     "not the sender's bytes, so the dead-lettered body is that value re-encoded (equal as JSON, not as "
     "bytes); limits are applied to it"
 )
-_AZURE_EVENTHUB_REPLAY = (
-    "azure eventhub: the host's retry replays the whole batch, so a poison message beside a retried one "
-    "is dispatched and dead-lettered once per try (twice or more in the target)"
-)
 # (adapter, shape or "shape/kind", case) -> the defect that makes it fail; reported, not fixed here.
 KNOWN: dict[tuple[str, str, str], str] = {
     ("gcp", "cloudevent_structured/event", "too_large_kept"): _GCP_STRUCTURED,
-    ("azure", "eventhub", "partial_batch"): _AZURE_EVENTHUB_REPLAY,
 }
 
 

@@ -6,7 +6,8 @@ batch whether or not the function fails, so redelivery cannot be relied on:
 
 - while the function's retry policy has tries left (`context.retry_context`), a batch with a
   message to redeliver raises and the host runs the whole batch again (handlers must be
-  idempotent, as with every at-least-once source);
+  idempotent, as with every at-least-once source); poison beside it is not parked yet but
+  replayed with its batch (a `whole` kit.Batch), so it reaches its dead-letter target once;
 - on the last try, what still must be redelivered has exhausted its retries: each such message
   is settled once more as poison ("retries_exhausted"), which parks it in the binding's
   dead-letter target (the startup check requires one, or DROP). Nothing is decided here: the
@@ -37,7 +38,7 @@ class EventHubBatch(Batch):
     __slots__ = ("binding", "final", "tries")
 
     def __init__(self, app: App, binding: Any, *, final: bool, tries: int) -> None:
-        super().__init__(app, ordered=bool(getattr(binding, "ordered", False)))
+        super().__init__(app, ordered=bool(getattr(binding, "ordered", False)), whole=True)
         self.binding = binding
         self.final = final
         self.tries = tries

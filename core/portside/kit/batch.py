@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 _ONE_GROUP = object()
 _ACKED = frozenset(status for status, row in OUTCOMES.items() if row.delivery is Delivery.ACK)
+_DELIVERY = {status: row.delivery for status, row in OUTCOMES.items()}
 _ACKNOWLEDGED, _RETRIED = State.ACKNOWLEDGED, State.RETRIED
 
 
@@ -38,11 +39,15 @@ class Redeliver(PortsideError):
 class Batch:
     """The Messages of one invocation, in record order, and their settlements once settled."""
 
-    __slots__ = ("_entries", "_outcomes", "_settlements", "app", "ordered")
+    __slots__ = ("_entries", "_outcomes", "_settlements", "app", "ordered", "whole")
 
-    def __init__(self, app: App, *, ordered: bool = False) -> None:
+    def __init__(self, app: App, *, ordered: bool = False, whole: bool = False) -> None:
+        """`whole`: the platform can only redeliver the batch as a whole (Event Hubs replays it
+        when the function fails). Then, while any message must be retried, poison is not parked
+        yet: it is redelivered with its batch (RETRIED), so it is parked once, not once per try."""
         self.app = app
         self.ordered = ordered
+        self.whole = whole
         # (message, record id, binding's dead-letter choice, ordering group) per record:
         # one tuple per record is cheaper than four parallel lists on this hot path.
         self._entries: list[tuple[Message, Any, str | None, Hashable]] = []
@@ -73,6 +78,9 @@ class Batch:
 
     def settle(self) -> None:
         """Dispatch every message (in order) and settle each one (see `settlements`)."""
+        if self.whole:
+            self._settle_whole()
+            return
         outcomes = self._outcomes
         app = self.app
         dispatch, deliver = app._dispatcher.dispatch, app.deliver  # the App's own, one call less
@@ -90,6 +98,29 @@ class Batch:
             outcomes.append(settlement)
             if ordered and settlement.redeliver:
                 blocked.add(group)
+
+    def _settle_whole(self) -> None:
+        app = self.app
+        blocked: set[Hashable] = set()
+        results: list[Result[Any] | None] = []  # None: held back behind its group's failure
+        for message, _, _, group in self._entries:
+            if self.ordered and group in blocked:
+                results.append(None)
+                continue
+            dispatched = app._dispatcher.dispatch(message)
+            results.append(dispatched)
+            if self.ordered and _DELIVERY[dispatched.status] is Delivery.RETRY:
+                blocked.add(group)
+        replayed = any(r is None or _DELIVERY[r.status] is Delivery.RETRY for r in results)
+        for (message, _, dead_letter, _), result in zip(self._entries, results, strict=True):
+            if result is None:
+                self._outcomes.append(Settlement(_RETRIED, order_preserved(), message, "order preserved"))
+            elif result.status in _ACKED:
+                self._outcomes.append(result)
+            elif replayed and _DELIVERY[result.status] is Delivery.DEAD_LETTER:
+                self._outcomes.append(Settlement(_RETRIED, result, message, "redelivered with its batch"))
+            else:
+                self._outcomes.append(app.deliver(message, dead_letter=dead_letter, result=result))
 
     @property
     def settlements(self) -> list[Settlement]:
