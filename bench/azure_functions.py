@@ -18,32 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interleaved
-
-from portside import App, Message, Result, Service, http, queue
-
-os.environ.setdefault("PORTSIDE_LOG_LEVEL", "CRITICAL")
-N_FILLERS = 50
-
-
-class Order(BaseModel):
-    id: str
-    qty: int
-    sku: str
-
-
-def _price(order: Order) -> int:
-    return order.qty * {"SKU-123": 1999}.get(order.sku, 1000)
+from platform_service import N_FILLERS, Order, filler_method, portside_app, price
 
 
 def handwritten_http() -> Callable[[Any], Any]:
@@ -56,14 +39,14 @@ def handwritten_http() -> Callable[[Any], Any]:
             order = Order.model_validate_json(request.get_body())
         except Exception as exc:
             return func.HttpResponse(json.dumps({"error": str(exc)}), status_code=400, headers=headers)
-        return func.HttpResponse(json.dumps({"id": order_id, "total": _price(order)}), status_code=201,
+        return func.HttpResponse(json.dumps({"id": order_id, "total": price(order)}), status_code=201,
                                  headers=headers)
 
     def filler(i: int) -> Callable[[Any, str], Any]:
         return lambda request, item: func.HttpResponse(json.dumps({"route": i, "id": item}), headers=headers)
 
     routes: dict[tuple[str, str], Callable[[Any, str], Any]] = {
-        ("GET" if i % 2 == 0 else "POST", f"r{i}"): filler(i) for i in range(N_FILLERS)
+        (filler_method(i), f"r{i}"): filler(i) for i in range(N_FILLERS)
     }
     routes[("POST", "orders")] = create
 
@@ -79,38 +62,16 @@ def handwritten_http() -> Callable[[Any], Any]:
 
 def handwritten_queue() -> Callable[[Any], None]:
     def handler(message: Any) -> None:
-        _price(Order.model_validate_json(message.get_body()))
+        price(Order.model_validate_json(message.get_body()))
 
     return handler
-
-
-def _filler(i: int) -> Callable[..., Any]:
-    def filler(message: Message) -> dict[str, Any]:
-        return {"route": i, "id": message.params["id"]}
-
-    return filler
 
 
 def portside_functions() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
     from portside_azure.functionapp import generated
     from portside_azure.testing_kit import Context
 
-    service = Service("bench")
-    bindings = []
-    for i in range(N_FILLERS):
-        service.handler(f"filler.{i}")(_filler(i))
-        bindings.append(http(f"{'GET' if i % 2 == 0 else 'POST'} /r{i}/{{id}}", f"filler.{i}"))
-
-    @service.handler("orders.create")
-    def create(order: Order) -> Result[dict[str, Any]]:
-        return Result.created({"id": order.id, "total": _price(order)})
-
-    @service.handler("orders.ingest")
-    def ingest(order: Order) -> None:
-        _price(order)
-
-    routes = [*bindings, http("POST /orders/{id}", "orders.create")]
-    app = App(service, [*routes, queue("orders", "orders.ingest")], adapter="azure")
+    app = portside_app("azure", "orders")
     functions = {spec.kind: (spec.name, fn) for spec, fn in generated(app.entry_point).values()}
     http_name, http_fn = functions["http"]
     queue_name, queue_fn = functions["storage_queue"]

@@ -21,32 +21,15 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interleaved
-
-from portside import App, Message, Result, Service, http, queue
-
-os.environ.setdefault("PORTSIDE_LOG_LEVEL", "CRITICAL")
-N_FILLERS = 50
-
-
-class Order(BaseModel):
-    id: str
-    qty: int
-    sku: str
-
-
-def _price(order: Order) -> int:
-    return order.qty * {"SKU-123": 1999}.get(order.sku, 1000)
+from platform_service import N_FILLERS, Order, filler_method, portside_app, price
 
 
 # ---------------------------------------------------------------- hand-written
@@ -58,13 +41,13 @@ def handwritten_http() -> Callable[[Any], Any]:
             order = Order.model_validate_json(request.get_data())
         except Exception as exc:
             return flask.jsonify(error=str(exc)), 400
-        return flask.jsonify(id=order_id, total=_price(order)), 201
+        return flask.jsonify(id=order_id, total=price(order)), 201
 
     def filler(i: int) -> Callable[[Any, str], Any]:
         return lambda request, item: (flask.jsonify(route=i, id=item), 200)
 
     routes: dict[tuple[str, str], Callable[[Any, str], Any]] = {
-        ("GET" if i % 2 == 0 else "POST", f"r{i}"): filler(i) for i in range(N_FILLERS)
+        (filler_method(i), f"r{i}"): filler(i) for i in range(N_FILLERS)
     }
     routes[("POST", "orders")] = create
 
@@ -83,7 +66,7 @@ def handwritten_cloudevent() -> Callable[[Any], Any]:
 
     def on_event(event: Any) -> None:
         data = base64.b64decode(event.data["message"]["data"])
-        _price(Order.model_validate_json(data))
+        price(Order.model_validate_json(data))
 
     def handler(request: Any) -> Any:  # what the framework runs for a cloud_event function
         on_event(from_http(request.headers, request.get_data()))
@@ -94,31 +77,7 @@ def handwritten_cloudevent() -> Callable[[Any], Any]:
 
 # ---------------------------------------------------------------- portside
 def portside_target() -> Callable[[Any], Any]:
-    service = Service("bench")
-    bindings = []
-    for i in range(N_FILLERS):
-        service.handler(f"filler.{i}")(_filler(i))
-        bindings.append(http(f"{'GET' if i % 2 == 0 else 'POST'} /r{i}/{{id}}", f"filler.{i}"))
-
-    @service.handler("orders.create")
-    def create(order: Order) -> Result[dict[str, Any]]:
-        return Result.created({"id": order.id, "total": _price(order)})
-
-    @service.handler("orders.ingest")
-    def ingest(order: Order) -> None:
-        _price(order)
-
-    app = App(service, [*bindings, http("POST /orders/{id}", "orders.create"),
-                        queue("orders-push", "orders.ingest")],
-              adapter="gcp")
-    return app.entry_point  # type: ignore[no-any-return]
-
-
-def _filler(i: int) -> Callable[..., Any]:
-    def filler(message: Message) -> dict[str, Any]:
-        return {"route": i, "id": message.params["id"]}
-
-    return filler
+    return portside_app("gcp", "orders-push").entry_point  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- requests
