@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from portside import HttpRequest, HttpResponse
-from portside.kit import strip_prefix
+from portside.kit import split_cookies, strip_prefix
 
 from . import detect
 from . import http_common as common
@@ -65,7 +65,7 @@ def to_request(event: dict[str, Any], context: Any, settings: AwsSettings | None
 
 
 def to_response(response: HttpResponse, event: dict[str, Any]) -> dict[str, Any]:
-    headers, cookies = common.split_cookies(response)
+    headers, cookies = split_cookies(response)
     body, is_base64 = common.response_body(response)
     native: dict[str, Any] = {
         "statusCode": response.status,

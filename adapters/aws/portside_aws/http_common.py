@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import quote, unquote_plus
 
 from portside import Headers, HttpRequest, HttpResponse
+from portside.kit import join_cookies
 
 from .records import lambda_deadline
 
 _COOKIE = "cookie"
-_SET_COOKIE = "set-cookie"
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -117,9 +117,9 @@ def headers(single: Any, multi: Any = None, cookies: Any = None) -> Headers:
         else:
             pairs += ((name, value) for value in values)
     if isinstance(cookies, list) and cookies:
-        cookie_parts = [str(c) for c in cookies if c is not None]
+        cookie_parts = [c for c in cookies if c is not None]
     if cookie_parts:
-        pairs.append((_COOKIE, "; ".join(cookie_parts)))
+        pairs.append((_COOKIE, join_cookies(cookie_parts)))
     return Headers(pairs)
 
 
@@ -154,23 +154,6 @@ def response_body(response: HttpResponse) -> tuple[str, bool]:
             pass  # declared text but not UTF-8: base64 keeps the bytes intact
     return base64.b64encode(response.body).decode("ascii"), True
 
-
-def split_cookies(response: HttpResponse) -> tuple[dict[str, str], list[str]]:
-    """(headers without Set-Cookie, every Set-Cookie value): each platform places cookies its way.
-
-    A Set-Cookie a handler put among its headers joins the response's cookie list.
-    """
-    if not response.cookies and _SET_COOKIE not in response.headers:
-        return response.headers, []  # the common case: nothing to move
-    plain: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in response.headers.items():
-        if name.lower() == _SET_COOKIE:
-            cookies.append(value)
-        else:
-            plain[name] = value
-    cookies.extend(response.cookies)
-    return plain, cookies
 
 
 def v1_request(

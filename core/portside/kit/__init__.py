@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
     from . import cloudevents, invocation, packaging
     from .batch import Batch, Redeliver
-    from .cookies import join_cookies, split_cookie_header, split_set_cookie
+    from .cookies import join_cookies, split_cookies, split_set_cookie
     from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
     from .entry import EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent
     from .packaging import PackageError, PackageReport
@@ -59,7 +59,6 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
         Malformed,
         b64decode,
         correlation,
-        header_map,
         lazy_deadline,
         monotonic_deadline,
         poison,
@@ -123,7 +122,6 @@ _LAZY = {
     "cloudevents": ".cloudevents",
     "correlation": ".records",
     "error_body": "..http_flow",
-    "header_map": ".records",
     "hookimpl": "..adapter_hooks",
     "invocation": ".invocation",
     "is_logical_name": "..bindings",
@@ -136,7 +134,7 @@ _LAZY = {
     "positive_int": ".records",
     "render_delivery": ".delivery",
     "resolve_topic": ".records",
-    "split_cookie_header": ".cookies",
+    "split_cookies": ".cookies",
     "split_set_cookie": ".cookies",
     "strip_prefix": "..routing",
     "text": ".records",
@@ -207,7 +205,6 @@ __all__ = [
     "cloudevents",
     "correlation",
     "error_body",
-    "header_map",
     "hookimpl",
     "invocation",
     "is_logical_name",
@@ -220,7 +217,7 @@ __all__ = [
     "positive_int",
     "render_delivery",
     "resolve_topic",
-    "split_cookie_header",
+    "split_cookies",
     "split_set_cookie",
     "strip_prefix",
     "text",

@@ -87,14 +87,6 @@ class CloudEvent:
         return found
 
 
-def is_cloudevent_request(headers: Mapping[str, str]) -> bool:
-    """True for a binary-mode (`ce-specversion`) or structured/batch-mode request."""
-    if _get(headers, "ce-specversion"):
-        return True
-    media = (_get(headers, "content-type") or "").split(";", 1)[0].strip().lower()
-    return media in (STRUCTURED, BATCH)
-
-
 def from_http(headers: Mapping[str, str], body: bytes) -> CloudEvent:
     """The CloudEvent of an HTTP request in binary or structured mode (CloudEventError if none)."""
     if _get(headers, "ce-specversion"):

@@ -2,27 +2,37 @@
 
 The neutral request carries cookies in one `cookie` header (RFC 6265: `a=1; b=2`); the neutral
 response carries complete Set-Cookie values in `HttpResponse.cookies`. Platforms differ: some
-send request cookies as a list, some want Set-Cookie values in a separate list, some folded.
+send request cookies as a list, some want Set-Cookie values in a separate list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..http_types import HttpResponse
+
+_SET_COOKIE = "set-cookie"
+
 
 def join_cookies(cookies: Iterable[object]) -> str:
     """Request cookies given as a list (`["a=1", "b=2"]`) as one Cookie header value."""
-    return "; ".join(str(c) for c in cookies if c is not None and str(c))
+    return "; ".join(str(c) for c in cookies if c is not None)
 
 
-def split_cookie_header(value: str) -> dict[str, str]:
-    """A Cookie header as name -> value (the first of repeated names wins, as browsers send)."""
-    found: dict[str, str] = {}
-    for part in value.split(";"):
-        name, sep, cookie_value = part.strip().partition("=")
-        if sep and name and name not in found:
-            found[name] = cookie_value
-    return found
+def split_cookies(response: HttpResponse) -> tuple[dict[str, str], list[str]]:
+    """(headers without Set-Cookie, every Set-Cookie value), for platforms that want cookies
+    apart from the headers. A Set-Cookie a handler put among its headers joins the cookie list."""
+    if not response.cookies and _SET_COOKIE not in response.headers:
+        return response.headers, []  # the common case: nothing to move
+    plain: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in response.headers.items():
+        if name.lower() == _SET_COOKIE:
+            cookies.append(value)
+        else:
+            plain[name] = value
+    cookies.extend(response.cookies)
+    return plain, cookies
 
 
 def split_set_cookie(value: str) -> list[str]:

@@ -13,7 +13,6 @@ binding's channel, "queue" for a dead-letter target no destination describes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..bindings import DestinationBinding
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from ..app import App
 
 _OUR_PREFIXES = ("portside-", "x-portside-")
-CLOUDEVENT_TYPE_PREFIX = ""  # published CloudEvents carry the neutral topic as their `type`
 
 
 class PublisherBase:
@@ -113,9 +111,3 @@ class PublisherBase:
         from .cloudevents import to_structured
 
         return to_structured(message, source)
-
-
-def first(values: Iterable[str]) -> str | None:
-    for value in values:
-        return value
-    return None

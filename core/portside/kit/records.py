@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..bindings import MESSAGE_TOPIC
@@ -117,8 +117,3 @@ def lazy_deadline(remaining_ms: Callable[[], Any] | None) -> Deadline:
             return None
 
     return deadline
-
-
-def header_map(values: Mapping[str, Any]) -> Headers:
-    """Headers from a flat attribute map, keeping only string values."""
-    return Headers({name: value for name, value in values.items() if isinstance(value, str)})

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..bindings import DestinationBinding, EventBinding, QueueBinding, SubscriptionBinding
+from ..bindings import EventBinding, QueueBinding, SubscriptionBinding
 from ..headers import Headers
 from ..inbound import Inbound
 from ..kit.publishing import PublisherBase
@@ -125,7 +125,3 @@ class LocalBroker(PublisherBase):
     def to_target(self, target: str) -> list[Message]:
         with self._record_lock:
             return [m for m, t in self.sent if t == target]
-
-
-def logical_destinations(app: App) -> list[str]:
-    return [b.target for b in app.bindings if isinstance(b, DestinationBinding)]
