@@ -21,6 +21,7 @@ from .dispatch import Dispatcher, crashed
 from .http_flow import http_message, render_http
 from .http_types import HttpRequest, HttpResponse
 from .inbound import Inbound, receive
+from .lanes import HttpLanes, Lane, qualifies
 from .message import Message
 from .pipeline import Middleware
 from .publisher import InMemoryPublisher, Publisher
@@ -81,6 +82,14 @@ class App:
                 self.router.add(binding.method, binding.path, binding.topic)
         self._dispatcher = Dispatcher(service, middleware, self._send)
         self.deferrable = self._dispatcher.deferrable
+        # Topics whose handler takes only its model: adapters may serve them without the
+        # general path's objects (see lanes.py); decided here, once.
+        self.lanes: dict[str, Lane] = {
+            topic: Lane(handler, self.limits.max_body_bytes, self.limits.max_depth)
+            for topic, handler in service.handlers.items()
+            if topic in self.deferrable and qualifies(handler)
+        }
+        self.http_lanes = HttpLanes(self, self.lanes)
         self.adapter_name = os.environ.get("PORTSIDE_ADAPTER") or adapter
         from .adapter_loading import load
 

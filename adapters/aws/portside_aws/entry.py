@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from portside import App, Message
-from portside.kit import EntryPoint, LazyShape
+from portside.kit import MISS, EntryPoint, Lane, LazyShape
 
+from . import detect
 from .errors import DeliveryFailed, UnsupportedEvent
 from .settings import AwsSettings
 
@@ -49,7 +50,37 @@ def entry_point(app: App, settings: AwsSettings | None = None) -> EntryPoint:
         unsupported=UnsupportedEvent,
         redeliver=DeliveryFailed,
         adapter="aws",
+        fast=fast_path,
     )
+
+
+def fast_path(entry: EntryPoint) -> Callable[[Any, Any], Any] | None:
+    """The common events through the App's lanes (portside.lanes): API Gateway HTTP API and
+    function URL requests, and SQS batches. It answers only events the shapes would read as
+    those shapes (the same predicates, in the same order); MISS leaves the rest to them.
+    None when the App has no lane."""
+    app = entry.app
+    if not app.lanes:
+        return None
+    by_name = {shape.module_name: shape for shape in entry.shapes if isinstance(shape, LazyShape)}
+    http_api, sqs = by_name["portside_aws.apigw_v2"], by_name["portside_aws.sqs"]
+    settings = entry.options
+    queue_lanes: dict[str, Lane | None] = {}  # per queue ARN
+    is_http_api, is_sqs = detect.apigw_v2, detect.sqs
+
+    def fast(event: Any, context: Any) -> Any:
+        if type(event) is not dict:
+            return MISS
+        if "rawPath" in event:
+            if not is_http_api(event):
+                return MISS
+            return (http_api._module or http_api.load()).fast_answer(app, event, context, settings)
+        # The shapes tried before SQS (HTTP API, REST API, ALB) all need a requestContext.
+        if "Records" in event and "requestContext" not in event and is_sqs(event):
+            return (sqs._module or sqs.load()).fast_answer(entry, event, context, queue_lanes)
+        return MISS
+
+    return fast
 
 
 def make_handler(app: App, settings: AwsSettings | None = None) -> Callable[[Any, Any], Any]:

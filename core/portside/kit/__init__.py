@@ -10,7 +10,8 @@ An adapter imports only `portside` and `portside.kit`. What it builds on:
   `lazy_deadline`;
 - settling: `Batch` (one place decides each message's State), `Redeliver`, `render_delivery`
   for push platforms;
-- the loop: `EntryPoint` over `HttpShape` / `MessageShape` modules;
+- the loop: `EntryPoint` over `HttpShape` / `MessageShape` modules, with an optional fast
+  path over the App's lanes (`Lane`, `MISS`; see portside.lanes);
 - HTTP: `HttpRequest.from_url`, cookie helpers, header constants;
 - outbound: `PublisherBase`; `cloudevents` for CloudEvents in and out;
 - per-invocation state: `invocation`;
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     )
     from ..http_flow import IDEMPOTENCY_HEADER, error_body
     from ..inbound import UNSET, Inbound
+    from ..lanes import Lane
     from ..message import CORRELATION_HEADER, TOPIC_HEADER
     from ..routing import strip_prefix
     from ..schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
@@ -52,7 +54,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     from .batch import Batch, Redeliver
     from .cookies import join_cookies, split_cookies, split_set_cookie
     from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
-    from .entry import EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent
+    from .entry import MISS, EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent
     from .packaging import PackageError, PackageReport
     from .publishing import PublisherBase
     from .records import (
@@ -91,6 +93,8 @@ _LAZY = {
     "HttpBinding": "..bindings",
     "HttpShape": ".entry",
     "LazyShape": ".entry",
+    "Lane": "..lanes",
+    "MISS": ".entry",
     "IDEMPOTENCY_HEADER": "..http_flow",
     "Inbound": "..inbound",
     "MESSAGE_TOPIC": "..bindings",
@@ -166,6 +170,7 @@ __all__ = [
     "HAND_BACK",
     "IDEMPOTENCY_HEADER",
     "MESSAGE_TOPIC",
+    "MISS",
     "NEUTRAL_EVENTS",
     "OBJECT_CREATED",
     "OBJECT_DELETED",
@@ -182,6 +187,7 @@ __all__ = [
     "HttpBinding",
     "HttpShape",
     "Inbound",
+    "Lane",
     "LazyShape",
     "Malformed",
     "MessageShape",

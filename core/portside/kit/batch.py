@@ -48,22 +48,32 @@ class Batch:
         self.app = app
         self.ordered = ordered
         self.whole = whole
-        # (message, record id, binding's dead-letter choice, ordering group) per record:
+        # (message, record id, binding's dead-letter choice, ordering group, a Result already
+        # given) per record:
         # one tuple per record is cheaper than four parallel lists on this hot path.
-        self._entries: list[tuple[Message, Any, str | None, Hashable]] = []
+        self._entries: list[tuple[Message, Any, str | None, Hashable, Result[Any] | None]] = []
         # Per record once settled: its Settlement, or only the Result of an acknowledged message
         # (the common case; its Settlement is built if someone asks, see `settlements`).
         self._outcomes: list[Settlement | Result[Any]] = []
         self._settlements: list[Settlement] | None = None
 
     def add(
-        self, message: Message, record_id: Any = "", *, binding: Any = None, group: Hashable = None
+        self,
+        message: Message,
+        record_id: Any = "",
+        *,
+        binding: Any = None,
+        group: Hashable = None,
+        result: Result[Any] | None = None,
     ) -> None:
         """Add one record's Message. `record_id` is what the platform reports failures by;
-        `binding` gives the dead-letter choice; `group` the ordering key (ordered batches)."""
-        self._entries.append(
-            (message, record_id, getattr(binding, "dead_letter", None), _ONE_GROUP if group is None else group)
-        )
+        `binding` gives the dead-letter choice; `group` the ordering key (ordered batches);
+        `result`: the message was already dispatched (an adapter's fast lane ran its handler),
+        so `settle` settles this Result instead of dispatching it again."""
+        self._entries.append((
+            message, record_id, getattr(binding, "dead_letter", None),
+            _ONE_GROUP if group is None else group, result,
+        ))
 
     @property
     def messages(self) -> list[Message]:
@@ -86,11 +96,11 @@ class Batch:
         dispatch, deliver = app._dispatcher.dispatch, app.deliver  # the App's own, one call less
         blocked: set[Hashable] = set()
         ordered = self.ordered
-        for message, _, dead_letter, group in self._entries:
+        for message, _, dead_letter, group, given in self._entries:
             if ordered and group in blocked:
                 outcomes.append(Settlement(_RETRIED, order_preserved(), message, "order preserved"))
                 continue
-            result = dispatch(message)
+            result = dispatch(message) if given is None else given
             if result.status in _ACKED:  # the common case, without a second call
                 outcomes.append(result)
                 continue
@@ -103,16 +113,16 @@ class Batch:
         app = self.app
         blocked: set[Hashable] = set()
         results: list[Result[Any] | None] = []  # None: held back behind its group's failure
-        for message, _, _, group in self._entries:
+        for message, _, _, group, given in self._entries:
             if self.ordered and group in blocked:
                 results.append(None)
                 continue
-            dispatched = app._dispatcher.dispatch(message)
+            dispatched = app._dispatcher.dispatch(message) if given is None else given
             results.append(dispatched)
             if self.ordered and _DELIVERY[dispatched.status] is Delivery.RETRY:
                 blocked.add(group)
         replayed = any(r is None or _DELIVERY[r.status] is Delivery.RETRY for r in results)
-        for (message, _, dead_letter, _), result in zip(self._entries, results, strict=True):
+        for (message, _, dead_letter, _, _), result in zip(self._entries, results, strict=True):
             if result is None:
                 self._outcomes.append(Settlement(_RETRIED, order_preserved(), message, "order preserved"))
             elif result.status in _ACKED:
@@ -139,7 +149,7 @@ class Batch:
         A message to redeliver whose record has no id cannot be named, and naming nothing would
         lose it, so this raises Redeliver and the whole batch is redelivered instead."""
         ids = []
-        for outcome, (_, record_id, _, _) in zip(self._outcomes, self._entries, strict=True):
+        for outcome, (_, record_id, _, _, _) in zip(self._outcomes, self._entries, strict=True):
             if type(outcome) is Settlement and outcome.redeliver:
                 if record_id in (None, ""):
                     raise Redeliver(

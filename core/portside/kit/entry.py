@@ -31,8 +31,8 @@ from ..http_flow import render_http
 from ..http_types import HttpRequest, HttpResponse
 from ..message import Message
 from ..result import Error, Result
-from . import invocation
 from .batch import Batch, Redeliver
+from .invocation import _native
 
 if TYPE_CHECKING:
     from ..app import App
@@ -81,6 +81,10 @@ class LazyShape:
         return f"LazyShape({self.module_name!r})"
 
 
+# What an entry point's fast path returns for an event it leaves to the shapes.
+MISS: Any = object()
+
+
 class UnsupportedEvent(PortsideError):
     """The event's shape is not one this adapter serves; the message lists what it serves."""
 
@@ -102,7 +106,12 @@ class EntryPoint:
         unsupported: type[PortsideError] = UnsupportedEvent,
         redeliver: type[Redeliver] = Redeliver,
         adapter: str = "",
+        fast: Callable[[EntryPoint], Callable[[Any, Any], Any] | None] | None = None,
     ) -> None:
+        """`fast(entry)`, when given, builds the adapter's fast path (or None, when it has
+        nothing to serve): a callable tried first on every event, answering the common ones
+        through the App's lanes (portside.lanes) and returning MISS for anything it leaves to
+        the shapes."""
         self.app = app
         self.shapes = tuple(shapes)
         self.options = options
@@ -110,6 +119,7 @@ class EntryPoint:
         self.unsupported = unsupported
         self.redeliver = redeliver
         self.adapter = adapter or app.adapter_name
+        self.fast = fast(self) if fast is not None else None
 
     def detect(self, event: Any) -> Shape:
         """The shape module of `event` (a LazyShape's module is imported on first use)."""
@@ -119,11 +129,16 @@ class EntryPoint:
         raise self.unsupported(self.describe_unknown(event))
 
     def __call__(self, event: Any, context: Any = None) -> Any:
-        token = invocation.enter(context)
+        token = _native.set(context)  # invocation.enter, inlined: once per invocation
         try:
+            fast = self.fast
+            if fast is not None:
+                answer = fast(event, context)
+                if answer is not MISS:
+                    return answer
             return self.handle(event, context)
         finally:
-            invocation.leave(token)
+            _native.reset(token)
 
     def handle(self, event: Any, context: Any) -> Any:
         try:
@@ -137,7 +152,10 @@ class EntryPoint:
             except Exception as exc:  # a defect, not bad input: answer 500 in the source's shape
                 return shape.to_response(unreadable_http(shape, exc, self.adapter), event)
             return shape.to_response(self.app.handle_http(request), event)
-        batch = self.read_batch(shape, event, context)
+        return self.answer(shape, self.read_batch(shape, event, context))
+
+    def answer(self, shape: Shape, batch: Batch) -> Any:
+        """Settle `batch` and answer in `shape`'s native form (Redeliver: the adapter's own)."""
         batch.settle()
         try:
             return shape.to_answer(batch)
@@ -152,13 +170,18 @@ class EntryPoint:
         except Redeliver:
             raise
         except Exception as exc:  # a defect, not bad input: fail the invocation, lose nothing
-            name = shape_name(shape)
-            logs.log("error", f"cannot read a {name} event", adapter=self.adapter, exc_info=exc)
-            raise self.redeliver(
-                f"portside could not read this {name} event ({type(exc).__name__}); the platform "
-                "will redeliver it"
-            ) from None
+            raise self.unreadable(shape, exc) from None
         return batch
+
+    def unreadable(self, shape: Shape, exc: Exception) -> Redeliver:
+        """The Redeliver to raise for an event of a known shape that could not be read (a
+        defect, not bad input): the invocation fails and the platform keeps the event."""
+        name = shape_name(shape)
+        logs.log("error", f"cannot read a {name} event", adapter=self.adapter, exc_info=exc)
+        return self.redeliver(
+            f"portside could not read this {name} event ({type(exc).__name__}); the platform "
+            "will redeliver it"
+        )
 
     def translate(self, event: Any, context: Any = None) -> list[Message]:
         """The Messages an event carries, without dispatching (replay, inspection)."""

@@ -1,0 +1,200 @@
+"""Fast lanes: what a model-only handler needs, decided once at startup.
+
+Most handlers take only their validated model: `def create(order: Order) -> Result`. Such a
+handler needs no Message, no Context and no headers, so an adapter can validate the native body
+text straight into the model and call the function, the way a hand-written handler does. The
+App works out at startup which topics qualify (a `Lane` each) and adapters use them for the
+common case of the common shapes.
+
+A lane never changes an outcome. It serves a message only when the general path would give the
+same answer, and hands everything else back to it *before* the handler runs (validation
+failures, unusual content types, query parameters the model reads, oversized or possibly too
+deep bodies). When the handler has run but its result is not the simple kind (it raised, or
+returned headers, cookies, bytes, a failure...), the lane finishes the general way, with the
+Message the general path would have built, without calling the handler again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_json
+
+from .dispatch import crashed, log_failure
+from .handlers import to_result
+from .http_flow import render_http
+from .ids import new_id
+from .result import _SUCCESS, Result, Status
+
+if TYPE_CHECKING:
+    from .app import App
+    from .handlers import Handler
+    from .http_types import HttpRequest, HttpResponse
+    from .message import Message
+
+_JSON = "application/json"
+_RESULT = Result
+# The JSON payload kinds whose encoding can be answered without the general renderer.
+_JSON_PAYLOADS = (dict, list, BaseModel)
+
+
+class Lane:
+    """One topic whose handler takes only its model: `validate(text)` then `fn(model)`.
+
+    - `fields`: the names the model reads when it ignores every other one (None: any name may
+      matter), so a query naming none of them is not merged into the body;
+    - `short`: a body of at most this many characters is within the size and depth limits
+      whatever it holds (a document `n` levels deep needs `2n` characters), so it needs no count.
+    """
+
+    __slots__ = ("fields", "fn", "max_body_chars", "max_depth", "short", "topic", "validate")
+
+    def __init__(self, handler: Handler, max_body_bytes: int, max_depth: int) -> None:
+        self.topic = handler.topic
+        self.fn = handler.fn
+        self.validate = handler.body_type.__pydantic_validator__.validate_json
+        self.fields = handler.model_fields()
+        self.max_body_chars = max_body_bytes // 4  # UTF-8 needs at most 4 bytes a character
+        self.max_depth = max_depth
+        self.short = min(2 * max_depth, self.max_body_chars)
+
+    def within_limits(self, text: str) -> bool:
+        """True when JSON `text` is certainly within the size and depth limits (the general
+        path's cheap checks; a False sends the message there, which gives the exact answer)."""
+        return len(text) <= self.short or (
+            len(text) <= self.max_body_chars and text.count("{") + text.count("[") <= self.max_depth
+        )
+
+    def outcome(self, message: Message, value: Any = None, error: Exception | None = None) -> Result[Any]:
+        """The Result the general path gives for what the handler returned (or raised), logged
+        as dispatch logs failures."""
+        result = crashed(message, error) if error is not None else to_result(value)
+        if result.status not in _SUCCESS:
+            log_failure(message, result)
+        return result
+
+
+def qualifies(handler: Handler) -> bool:
+    """True when `handler` takes only a pydantic model, runs synchronously, has no middleware
+    of its own and publishes nothing (App- or Service-wide middleware is checked by the caller)."""
+    body_type = handler.body_type
+    return (
+        handler.plan == ("body",)
+        and not handler.is_async
+        and not handler.middleware
+        and not handler.publishes
+        and isinstance(body_type, type)
+        and issubclass(body_type, BaseModel)
+        and handler.defers_json
+    )
+
+
+class HttpLanes:
+    """The HTTP side: a request whose route leads to a lane, answered without Message,
+    HttpRequest or HttpResponse objects. Built once per App."""
+
+    def __init__(self, app: App, lanes: Mapping[str, Lane]) -> None:
+        self.app = app
+        self.lanes = lanes
+        self.find = app.router.find
+        self.base_paths = app.base_paths
+
+    def answer(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: str,
+        request_id: str | None,
+        request: Callable[[], HttpRequest],
+    ) -> tuple[int, dict[str, str], str] | HttpResponse | None:
+        """The answer to a request, or None when the general path must take it (nothing ran).
+
+        `path` is percent-encoded as the platform gave it; `query` the raw query string;
+        `headers` must have lower-case names; `body` is the text of a body that is not base64.
+        A tuple is (status, headers, body text); an HttpResponse is the general renderer's
+        answer, for results only it can render. `request()` builds the HttpRequest the general
+        path would get (called only then)."""
+        if self.base_paths:
+            return None
+        found = self.find(method, path)
+        if found is None:
+            return None
+        route, params = found
+        lane = self.lanes.get(route.topic)
+        if lane is None or not body or body[0] != "{" or body[-1] != "}":
+            return None
+        content_type = headers.get("content-type")
+        if content_type is not None and content_type != _JSON:
+            return None
+        if query:
+            fields = lane.fields
+            if fields is None or "%" in query or "+" in query:
+                return None
+            for name in fields:
+                if name in query:  # maybe a field the body rule merges: the general path knows
+                    return None
+        if len(body) > lane.short and not lane.within_limits(body):
+            return None
+        if params:  # the body rule: path parameters win over the body's fields (the last
+            # duplicate key wins in pydantic's JSON parser, as in a dict update)
+            for name, value in params.items():
+                if '"' in value or "\\" in value or not value.isprintable():
+                    return None
+                body = f'{body[:-1]},"{name}":"{value}"}}'
+        # The id the general path's Message would have: the caller's, else the request's.
+        correlation_id = headers.get("x-correlation-id") or headers.get("idempotency-key") or request_id
+        if correlation_id is not None and type(correlation_id) is not str:
+            return None
+        try:
+            model = lane.validate(body)
+        except ValueError:  # invalid: the general path words the errors (pydantic's are ValueErrors)
+            return None
+        correlation_id = correlation_id or new_id()
+        try:
+            value = lane.fn(model)
+        except Exception as exc:
+            return self._general(lane, request, None, exc)
+        if value is None:
+            return 204, {"x-correlation-id": correlation_id}, ""
+        if type(value) is _RESULT:
+            if value.headers or value.cookies or value.content_type or value.retry_after is not None:
+                return self._general(lane, request, value, None)
+            status, payload = value.status, value.payload
+            # Identity, not a dict lookup: hashing an Enum member runs Python code.
+            code = 201 if status is _CREATED else _SIMPLE_CODES.get(id(status), 0)
+            if not code:  # a failure, or a status the outcome table answers differently
+                return self._general(lane, request, value, None)
+        else:
+            code, payload = 200, value
+        if payload is None or code == 204:
+            return code, {"x-correlation-id": correlation_id}, ""
+        if not isinstance(payload, _JSON_PAYLOADS):
+            return self._general(lane, request, value, None)
+        try:
+            text = to_json(payload).decode()
+        except (PydanticSerializationError, TypeError, ValueError, UnicodeDecodeError):
+            return self._general(lane, request, value, None)
+        return code, {"x-correlation-id": correlation_id, "content-type": _JSON}, text
+
+    def _general(
+        self, lane: Lane, request: Callable[[], HttpRequest], value: Any, error: Exception | None
+    ) -> HttpResponse:
+        """The general renderer's answer for what the handler returned or raised."""
+        message = self.app.http_message(request())
+        return render_http(lane.outcome(message, value, error), message)
+
+
+def _simple_codes() -> dict[int, int]:
+    """The HTTP code of each success status, by the status's id (see `HttpLanes.answer`)."""
+    from .outcomes import OUTCOMES
+
+    return {id(status): row.http_status for status, row in OUTCOMES.items() if status in _SUCCESS}
+
+
+_SIMPLE_CODES = _simple_codes()
+_CREATED = Status.CREATED
+assert _SIMPLE_CODES[id(_CREATED)] == 201 and _SIMPLE_CODES[id(Status.OK)] == 200

@@ -1,0 +1,364 @@
+"""The fast lanes (portside.lanes) never change an answer.
+
+Every event is answered twice, by the Lambda entry point with its fast path and by one without
+it (the shapes' general path), and the two native answers, the handler calls and what was
+dead-lettered must be the same. The events are generated around the common case the lanes
+serve, with the variations that must send a request or record back to the general path (header
+names in capitals, other content types, query parameters the model reads, encoded paths, bodies
+the model refuses, possible envelopes, message attributes...), and handlers that return every
+kind of result or raise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from portside import App, Result, Service, http, queue
+from portside.kit import MISS, EntryPoint
+from portside.publisher import InMemoryPublisher
+from portside_aws.entry import entry_point
+from portside_aws.settings import AwsSettings
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:orders"
+OTHER_ARN = "arn:aws:sqs:us-east-1:123456789012:elsewhere"
+
+
+class Order(BaseModel):
+    id: str
+    qty: int
+    mode: str = "none"
+
+
+def outcome(order: Order) -> Any:
+    """What a handler returns for `mode`: every kind of result, and an exception (built lazily,
+    so a test of the lane's walk sees only the one result)."""
+    mode = order.mode
+    if mode == "raise":
+        raise RuntimeError("handler failed")
+    made = {
+        "none": lambda: None,
+        "dict": lambda: {"id": order.id, "qty": order.qty},
+        "list": lambda: [order.qty],
+        "created": lambda: Result.created({"id": order.id}),
+        "created-empty": lambda: Result.created(),
+        "accepted": lambda: Result.accepted(order),
+        "ok-model": lambda: Result.ok(order),
+        "header": lambda: Result.ok({"a": 1}, headers={"Location": "/x"}),
+        "cookie": lambda: Result.ok({"a": 1}, cookies=("s=1; Path=/",)),
+        "bytes": lambda: b"\x00\x01",
+        "text": lambda: "plain",
+        "invalid": lambda: Result.invalid("no"),
+        "retry": lambda: Result.retry("later", after=3),
+        "no-content": lambda: Result.no_content(),
+        "unserialisable": lambda: {"x": object()},
+        "odd": lambda: {1, 2},
+    }.get(mode)
+    return made() if made is not None else None
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int, str]] = []
+
+
+def build(recorder: Recorder, dead_letter: str | None = None) -> App:
+    service = Service("lanes")
+
+    @service.handler("orders.create")
+    def create(order: Order) -> Any:
+        recorder.calls.append(("create", order.id, order.qty, order.mode))
+        return outcome(order)
+
+    @service.handler("orders.ingest")
+    def ingest(order: Order) -> Any:
+        recorder.calls.append(("ingest", order.id, order.qty, order.mode))
+        return outcome(order)
+
+    @service.handler("filler")
+    def filler(order: Order) -> Any:
+        recorder.calls.append(("filler", order.id, order.qty, order.mode))
+        return outcome(order)
+
+    app = App(
+        service,
+        [
+            http("GET /r/{id}", "filler"),
+            http("POST /orders/{id}", "orders.create"),
+            http("POST /orders", "orders.create"),
+            http("PUT /orders/static", "filler"),
+            queue("orders", "orders.ingest", dead_letter=dead_letter),
+        ],
+        adapter="aws",
+    )
+    app.publisher = InMemoryPublisher()
+    return app
+
+
+def general(app: App) -> EntryPoint:
+    """The same entry point without its fast path: every event through the shapes."""
+    entry = entry_point(app, AwsSettings())
+    entry.fast = None
+    return entry
+
+
+class Context:
+    aws_request_id = "lambda-request-1"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:lanes"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def both(event_json: str, dead_letter: str | None = None) -> tuple[Any, Any, Recorder, Recorder, list[App]]:
+    """(fast answer, general answer, their handler calls, the two Apps) for one event."""
+    answers = []
+    recorders = []
+    apps = []
+    for fast in (True, False):
+        recorder = Recorder()
+        app = build(recorder, dead_letter)
+        entry = entry_point(app, AwsSettings()) if fast else general(app)
+        try:
+            answer: Any = entry(json.loads(event_json), Context())
+        except Exception as exc:  # Redeliver: compare its class and text
+            answer = (type(exc).__name__, str(exc))
+        answers.append(answer)
+        recorders.append(recorder)
+        apps.append(app)
+    return answers[0], answers[1], recorders[0], recorders[1], apps
+
+
+# ------------------------------------------------------------------------------------ HTTP
+MODES = st.sampled_from([
+    "none", "dict", "list", "created", "created-empty", "accepted", "ok-model", "header", "cookie",
+    "bytes", "text", "invalid", "retry", "no-content", "unserialisable", "odd", "raise",
+])
+def mostly(common: Any, *others: Any) -> st.SearchStrategy[Any]:
+    """`common` about three times in four, else one of `others`: the lanes' case must be
+    frequent, and each variation that sends an event to the general path must appear."""
+    return st.one_of(st.just(common), st.just(common), st.just(common), st.sampled_from(others))
+
+
+PATHS = mostly(("POST", "/orders/ord-42"),
+    ("POST", "/orders/ord-42"), ("POST", "/orders/ord-42/"), ("POST", "/orders"), ("GET", "/r/7"),
+    ("POST", "/orders/a%2Fb"), ("POST", "//orders/x"), ("POST", "/orders/x/y"), ("GET", "/orders/1"),
+    ("HEAD", "/r/7"), ("PUT", "/orders/static"), ("POST", "/orders/static"), ("post", "/orders/q"),
+    ("POST", '/orders/qu"ote'), ("POST", "/orders/back\\slash"), ("POST", "/orders/é"),
+    ("POST", "/nowhere"), ("POST", "/orders/sp ace"),
+)
+CONTENT_TYPES = mostly(
+    "application/json", None, "Application/JSON", "application/json; charset=utf-8", "text/plain",
+    "application/xml",
+)
+QUERIES = mostly("source=web", "", "qty=9", "id=zz", "%71ty=9", "a+b=1", "mode=raise", "x=1&qty")
+
+
+@st.composite
+def bodies(draw: st.DrawFn) -> str | None:
+    mode = draw(MODES)
+    body: dict[str, Any] = {"qty": draw(mostly(3, 1, "4", "x", 2.0, -1))}
+    if draw(st.booleans()):
+        body["id"] = draw(st.sampled_from(["in-body", 5]))
+    body["mode"] = mode
+    if draw(mostly(False, True)):
+        body["extra"] = draw(st.sampled_from([[[[1]]], {"deep": [[{"a": [1]}]]}, "z" * 80, "[" * 40]))
+    text = json.dumps(body, separators=(",", ":") if draw(st.booleans()) else None)
+    return draw(mostly(text, " " + text, "{}", "[1]", "{bad", None, "", text + "]"))
+
+
+@st.composite
+def http_events(draw: st.DrawFn) -> str:
+    method, path = draw(PATHS)
+    headers: dict[str, Any] = {"accept": "application/json", "host": "example.com"}
+    content_type = draw(CONTENT_TYPES)
+    if content_type is not None:
+        headers[draw(mostly("content-type", "Content-Type"))] = content_type
+    if draw(st.booleans()):
+        headers[draw(mostly("x-correlation-id", "X-Correlation-Id"))] = draw(mostly("corr-1", 7))
+    if draw(st.booleans()):
+        headers["idempotency-key"] = draw(st.sampled_from(["idem-1", ""]))
+    if draw(mostly(False, True)):
+        headers["x-odd"] = draw(st.sampled_from([None, 5]))
+    body = draw(bodies())
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": draw(QUERIES),
+        "headers": headers,
+        "requestContext": {
+            "http": {"method": method, "path": path},
+            "requestId": draw(mostly("req-1", "", None)),
+            "stage": draw(mostly("$default", "prod")),
+            "domainName": "abc.execute-api.us-east-1.amazonaws.com",
+        },
+        "isBase64Encoded": False,
+    }
+    if draw(st.booleans()):
+        event["cookies"] = ["a=1", "b=2"]
+    if body is not None:
+        event["body"] = body
+    if draw(st.integers(0, 9)) == 0:
+        event["isBase64Encoded"] = True
+        event["body"] = "eyJxdHkiOjF9"
+    return json.dumps(event)
+
+
+GENERATED_ID = re.compile(r"\b[0-9a-f]{12}-[0-9a-f]+\b")  # portside.ids.new_id()
+
+
+def _without_generated_ids(answer: Any) -> str:
+    """The answer as JSON text with ids portside generated (none was given) masked: the two
+    runs draw different ones from one counter."""
+    return GENERATED_ID.sub("<generated>", json.dumps(answer, default=str))
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(http_events())
+def test_an_http_request_gets_the_same_answer_with_or_without_the_fast_path(event: str) -> None:
+    fast, slow, fast_calls, slow_calls, _ = both(event)
+    assert _without_generated_ids(fast) == _without_generated_ids(slow)
+    assert fast_calls.calls == slow_calls.calls  # each handler ran once, with the same model
+
+
+# ------------------------------------------------------------------------------------ SQS
+@st.composite
+def sqs_records(draw: st.DrawFn) -> dict[str, Any]:
+    number = draw(st.integers(0, 10_000))
+    body = draw(bodies())
+    record: dict[str, Any] = {
+        "messageId": draw(mostly(f"m-{number}", "")),
+        "receiptHandle": "h",
+        "body": body if body is not None else draw(st.sampled_from([None, 5])),
+        "attributes": {"ApproximateReceiveCount": draw(st.sampled_from(["1", "3"]))},
+        "messageAttributes": draw(mostly(
+            {}, None,
+            {"content-type": {"stringValue": "text/plain", "dataType": "String"}},
+            {"x-correlation-id": {"stringValue": "c-9", "dataType": "String"}},
+            [],
+        )),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": draw(mostly(QUEUE_ARN, OTHER_ARN, None)),
+        "awsRegion": "us-east-1",
+    }
+    if draw(st.integers(0, 12)) == 0:
+        record["body"] = json.dumps({"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:1:t",
+                                     "MessageId": "sns-1", "Message": json.dumps({"id": "a", "qty": 1})})
+    return record
+
+
+@st.composite
+def sqs_events(draw: st.DrawFn) -> str:
+    records: list[Any] = draw(st.lists(sqs_records(), min_size=1, max_size=8))
+    if draw(st.integers(0, 15)) == 0:
+        records.append("not a record")
+    return json.dumps({"Records": records})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sqs_events(), st.sampled_from([None, "drop", "orders-dlq"]))
+def test_an_sqs_batch_settles_the_same_with_or_without_the_fast_path(
+    event: str, dead_letter: str | None
+) -> None:
+    fast, slow, fast_calls, slow_calls, apps = both(event, dead_letter)
+    assert _without_generated_ids(fast) == _without_generated_ids(slow)
+    # The same handler calls, perhaps in another order: the lane runs common records first.
+    assert sorted(fast_calls.calls) == sorted(slow_calls.calls)
+    parked = [
+        sorted(json.dumps([m.data, dict(m.headers), target], default=str)
+               for m, target in app.publisher.sent)  # type: ignore[attr-defined]
+        for app in apps
+    ]
+    assert _without_generated_ids(parked[0]) == _without_generated_ids(parked[1])
+
+
+def test_a_failed_record_is_dead_lettered_once_and_the_handler_is_not_run_again() -> None:
+    records = [
+        {"messageId": message_id, "body": body, "eventSourceARN": QUEUE_ARN, "eventSource": "aws:sqs"}
+        for message_id, body in [
+            ("ok", '{"id":"a","qty":1}'),
+            ("boom", '{"id":"b","qty":1,"mode":"raise"}'),
+            ("bad", '{"id":"c","qty":"x"}'),
+        ]
+    ]
+    recorder = Recorder()
+    app = build(recorder, dead_letter="orders-dlq")
+    answer = app.entry_point({"Records": records}, Context())
+    # The raising handler is retried (reported); the invalid body is dead-lettered, not reported.
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "boom"}]}
+    assert [call[1] for call in recorder.calls] == ["a", "b"]
+    sent = app.publisher.sent  # type: ignore[attr-defined]
+    assert [(message.data, target) for message, target in sent] == [('{"id":"c","qty":"x"}', "orders-dlq")]
+
+
+# ------------------------------------------------------------------------------------ the lane is taken
+def _calls_during(fn: Any, *args: Any) -> Iterator[str]:
+    seen: list[str] = []
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call":
+            seen.append(f"{frame.f_code.co_filename.rsplit('/', 2)[-2]}.{frame.f_code.co_name}")
+
+    sys.setprofile(profile)
+    try:
+        fn(*args)
+    finally:
+        sys.setprofile(None)
+    return iter(seen)
+
+
+HTTP_EVENT = {
+    "version": "2.0", "routeKey": "$default", "rawPath": "/orders/ord-42", "rawQueryString": "source=web",
+    "headers": {"content-type": "application/json", "user-agent": "curl/8.5.0"},
+    "requestContext": {"http": {"method": "POST", "path": "/orders/ord-42"}, "requestId": "req-1",
+                       "stage": "$default"},
+    "body": '{"qty":3,"mode":"created"}', "isBase64Encoded": False,
+}
+
+
+def test_a_common_request_takes_the_lane_and_builds_no_message() -> None:
+    app = build(Recorder())
+    entry = app.entry_point
+    assert entry.fast is not None and entry.fast(dict(HTTP_EVENT), Context()) is not MISS
+    entry(dict(HTTP_EVENT), Context())  # warm: shape modules imported
+    calls = list(_calls_during(entry, dict(HTTP_EVENT), Context()))
+    assert not [c for c in calls if c.endswith("__init__")], calls  # no Message, HttpRequest...
+    # entry, fast path, shape, lane, router, the handler and its result: a short, fixed walk
+    assert len(calls) <= 12, calls
+
+
+def test_a_common_sqs_batch_takes_the_lane_and_builds_no_message() -> None:
+    app = build(Recorder())
+    records = [{"messageId": f"m{i}", "body": f'{{"id":"o{i}","qty":1}}', "eventSourceARN": QUEUE_ARN,
+                "eventSource": "aws:sqs", "messageAttributes": {}} for i in range(10)]
+    event = {"Records": records}
+    assert app.entry_point(event, Context()) == {"batchItemFailures": []}
+    calls = list(_calls_during(app.entry_point, event, Context()))
+    assert not [c for c in calls if c.endswith("__init__")], calls
+    assert len([c for c in calls if c.endswith(".ingest")]) == 10
+    ours = [c for c in calls if c.startswith(("portside", "kit."))]
+    # entry, fast path, predicates, the lane lookup; per record at most the envelope check
+    assert len(ours) <= 8 + 10, ours
+
+
+@pytest.mark.parametrize("middleware", [True, False])
+def test_an_app_with_middleware_has_no_lanes(middleware: bool) -> None:
+    service = Service("mw")
+
+    @service.handler("t")
+    def handle(order: Order) -> None:
+        return None
+
+    app = App(service, [http("POST /t", "t")], adapter="aws",
+              middleware=[lambda message, call_next: call_next(message)] if middleware else [])
+    assert (app.lanes == {}) is middleware
+    assert (app.entry_point.fast is None) is middleware
