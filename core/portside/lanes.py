@@ -16,7 +16,7 @@ Message the general path would have built, without calling the handler again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -109,15 +109,14 @@ class HttpLanes:
         headers: Mapping[str, str],
         body: str,
         request_id: str | None,
-        request: Callable[[], HttpRequest],
-    ) -> tuple[int, dict[str, str], str] | HttpResponse | None:
+    ) -> tuple[int, dict[str, str], str] | Ran | None:
         """The answer to a request, or None when the general path must take it (nothing ran).
 
         `path` is percent-encoded as the platform gave it; `query` the raw query string;
         `headers` must have lower-case names; `body` is the text of a body that is not base64.
-        A tuple is (status, headers, body text); an HttpResponse is the general renderer's
-        answer, for results only it can render. `request()` builds the HttpRequest the general
-        path would get (called only then)."""
+        A tuple is (status, headers, body text). A `Ran` is a handler's outcome that only the
+        general renderer can answer (it raised, or returned headers, bytes, a failure...):
+        pass it to `render` with the HttpRequest the general path would have read."""
         if self.base_paths:
             return None
         found = self.find(method, path)
@@ -157,35 +156,43 @@ class HttpLanes:
         try:
             value = lane.fn(model)
         except Exception as exc:
-            return self._general(lane, request, None, exc)
+            return Ran(lane, None, exc)
         if value is None:
             return 204, {"x-correlation-id": correlation_id}, ""
         if type(value) is _RESULT:
             if value.headers or value.cookies or value.content_type or value.retry_after is not None:
-                return self._general(lane, request, value, None)
+                return Ran(lane, value, None)
             status, payload = value.status, value.payload
             # Identity, not a dict lookup: hashing an Enum member runs Python code.
             code = 201 if status is _CREATED else _SIMPLE_CODES.get(id(status), 0)
             if not code:  # a failure, or a status the outcome table answers differently
-                return self._general(lane, request, value, None)
+                return Ran(lane, value, None)
         else:
             code, payload = 200, value
         if payload is None or code == 204:
             return code, {"x-correlation-id": correlation_id}, ""
         if not isinstance(payload, _JSON_PAYLOADS):
-            return self._general(lane, request, value, None)
+            return Ran(lane, value, None)
         try:
             text = to_json(payload).decode()
         except (PydanticSerializationError, TypeError, ValueError, UnicodeDecodeError):
-            return self._general(lane, request, value, None)
+            return Ran(lane, value, None)
         return code, {"x-correlation-id": correlation_id, "content-type": _JSON}, text
 
-    def _general(
-        self, lane: Lane, request: Callable[[], HttpRequest], value: Any, error: Exception | None
-    ) -> HttpResponse:
-        """The general renderer's answer for what the handler returned or raised."""
-        message = self.app.http_message(request())
-        return render_http(lane.outcome(message, value, error), message)
+    def render(self, ran: Ran, request: HttpRequest) -> HttpResponse:
+        """The general renderer's answer for what a lane's handler returned or raised, with the
+        Message the general path builds from `request` (the handler is not run again)."""
+        message = self.app.http_message(request)
+        return render_http(ran.lane.outcome(message, ran.value, ran.error), message)
+
+
+class Ran:
+    """A lane's handler ran, and only the general renderer can answer what came of it."""
+
+    __slots__ = ("error", "lane", "value")
+
+    def __init__(self, lane: Lane, value: Any, error: Exception | None) -> None:
+        self.lane, self.value, self.error = lane, value, error
 
 
 def _simple_codes() -> dict[int, int]:

@@ -55,12 +55,16 @@ class Router:
         self._root = _Node()
         # Templates without parameters, by normalised path: one dict lookup serves most requests.
         self._static: dict[str, dict[str, Route]] = {}
+        # The nodes reached through static segments only, by their path ("" is the root): a path
+        # whose last segment is a parameter is then found with two lookups (see `find`).
+        self._prefixes: dict[str, _Node] = {"": self._root}
 
     def add(self, method: str, template: str, topic: str) -> Route:
         method = method.upper()
         route = Route(method, template, topic)
         node = self._root
         segments = split_path(template)
+        static_only = True
         for index, segment in enumerate(segments):
             if segment.startswith("{") and segment.endswith("}"):
                 name = segment[1:-1]
@@ -82,6 +86,10 @@ class Router:
                 raise BindingError(f"{template}: a parameter must be a whole segment, like /{{id}}")
             else:
                 node = node.static.setdefault(segment, _Node())
+                if static_only and "/" not in segment:  # (a decoded %2F would mislead `find`)
+                    self._prefixes["/" + "/".join(segments[: index + 1])] = node
+                    continue
+            static_only = False
         self._static["/" + "/".join(segments)] = node.routes
         return self._put(node.routes, route, node, None, None)
 
@@ -105,14 +113,35 @@ class Router:
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """`match`'s answer for the common request, cheaply, or None: ask `match`.
 
-        Walks the tree without backtracking (a static segment first, else the parameter), so
-        what it finds is `match`'s first candidate; a dead end, a HEAD request, an encoded or
-        doubled slash, or a greedy tail are left to `match`."""
-        if "//" in path or "%" in path:
+        The tree is walked without backtracking (a static segment first, else the parameter),
+        so what is found is `match`'s first candidate; a dead end, a HEAD request, an encoded or
+        doubled slash, or a greedy tail are left to `match`. A path whose parent is static
+        (`/orders/ord-42`) takes two lookups: its parent's node, then the last segment."""
+        if "%" in path or "//" in path:
             return None
-        table = self._static.get(path.rstrip("/") or "/")
-        if table is not None:
-            route = table.get(method)
+        table = self._static.get(path)
+        if table is None:
+            parent, _, last = path.rpartition("/")
+            node: _Node | None = self._prefixes.get(parent)
+            if node is not None and last:
+                child = node.static.get(last)
+                if child is not None:
+                    table = child.routes
+                elif node.param is not None:
+                    route = node.param.routes.get(method)
+                    return (route, {node.param_name: last}) if route is not None else None  # type: ignore[dict-item]
+                else:
+                    return None
+            else:
+                return self._walk(method, path)
+        route = table.get(method)
+        return (route, {}) if route is not None else None
+
+    def _walk(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """`find` for a deeper path: a static segment first, else the parameter."""
+        static = self._static.get(path.rstrip("/") or "/")
+        if static is not None:
+            route = static.get(method)
             return (route, {}) if route is not None else None
         node = self._root
         params: dict[str, str] = {}

@@ -328,7 +328,8 @@ HTTP_EVENT = {
 def test_a_common_request_takes_the_lane_and_builds_no_message() -> None:
     app = build(Recorder())
     entry = app.entry_point
-    assert entry.fast is not None and entry.fast(dict(HTTP_EVENT), Context()) is not MISS
+    fast = entry_point(app, AwsSettings()).fast
+    assert fast is not None and fast(dict(HTTP_EVENT), Context()) is not MISS
     entry(dict(HTTP_EVENT), Context())  # warm: shape modules imported
     calls = list(_calls_during(entry, dict(HTTP_EVENT), Context()))
     assert not [c for c in calls if c.endswith("__init__")], calls  # no Message, HttpRequest...
@@ -361,4 +362,4 @@ def test_an_app_with_middleware_has_no_lanes(middleware: bool) -> None:
     app = App(service, [http("POST /t", "t")], adapter="aws",
               middleware=[lambda message, call_next: call_next(message)] if middleware else [])
     assert (app.lanes == {}) is middleware
-    assert (app.entry_point.fast is None) is middleware
+    assert (entry_point(app, AwsSettings()).fast is None) is middleware

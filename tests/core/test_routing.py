@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portside import BindingError
 from portside.routing import Router
@@ -80,3 +82,41 @@ def test_cost_does_not_grow_with_route_count(monkeypatch: pytest.MonkeyPatch) ->
         return visits
 
     assert visits_for(10) == visits_for(5000) == 3
+
+
+# --------------------------------------------------------------------- find, the lanes' shortcut
+TEMPLATES = [
+    ("POST", "/orders"), ("GET", "/orders/{id}"), ("POST", "/orders/{id}/cancel"), ("GET", "/orders/export"),
+    ("GET", "/files/{path+}"), ("PUT", "/orders/export"), ("GET", "/a/b/c"), ("GET", "/a/{x}/c"),
+    ("DELETE", "/a/{x}"), ("GET", "/"), ("POST", "/{thing}"), ("GET", "/r/{id}/items/{item}"),
+    ("GET", "/deep/only"), ("GET", "/odd%2Fname/{id}"),
+]
+SEGMENTS = st.sampled_from(["orders", "export", "cancel", "a", "b", "c", "x", "files", "r", "items", "deep",
+                            "only", "42", "", "odd%2Fname", "odd", "name", "%20", "é"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.data(), st.sets(st.sampled_from(range(len(TEMPLATES))), min_size=1))
+def test_find_gives_what_match_gives_or_nothing(data: st.DataObject, chosen: set[int]) -> None:
+    router = Router()
+    for index in sorted(chosen):
+        router.add(*TEMPLATES[index], f"t{index}")
+    if data.draw(st.booleans()):  # a path made from one of the templates: usually a route
+        method, template = TEMPLATES[data.draw(st.sampled_from(sorted(chosen)))]
+        method = data.draw(st.sampled_from([method, method, "GET", "HEAD"]))
+        segments = [data.draw(SEGMENTS) if "{" in part else part for part in template.split("/")[1:]]
+    else:
+        method = data.draw(st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD"]))
+        segments = data.draw(st.lists(SEGMENTS, max_size=5))
+    path = "/" + "/".join(segments) + ("/" if data.draw(st.booleans()) else "")
+    found = router.find(method, path)
+    route, params, _ = router.match(method, path)
+    if found is not None:
+        assert (found[0], found[1]) == (route, params)
+
+
+def test_find_serves_a_parameter_under_a_static_parent(router: Router) -> None:
+    found = router.find("GET", "/orders/42")
+    assert found is not None and found[0].topic == "get" and found[1] == {"id": "42"}
+    assert router.find("GET", "/orders/export")[0].topic == "export"  # type: ignore[index]
+    assert router.find("HEAD", "/orders/42") is None  # HEAD falls back to GET in match only

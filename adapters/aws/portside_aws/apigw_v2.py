@@ -98,16 +98,16 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
     if names.lower() != names:
         return MISS
     request_id = ctx.get("requestId")
-    answer = app.http_lanes.answer(
+    lanes = app.http_lanes
+    answer = lanes.answer(
         method.upper(), path, query, headers, body,
         request_id if type(request_id) is str and request_id else lambda_request_id(context),
-        lambda: to_request(event, context, settings),
     )
     if answer is None:
         return MISS
     if isinstance(answer, tuple):
         return {"statusCode": answer[0], "headers": answer[1], "body": answer[2], "isBase64Encoded": False}
-    return to_response(answer, event)
+    return to_response(lanes.render(answer, to_request(event, context, settings)), event)
 
 
 def to_response(response: HttpResponse, event: dict[str, Any]) -> dict[str, Any]:

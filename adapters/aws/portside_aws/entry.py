@@ -83,9 +83,10 @@ def fast_path(entry: EntryPoint) -> Callable[[Any, Any], Any] | None:
     return fast
 
 
-def make_handler(app: App, settings: AwsSettings | None = None) -> Callable[[Any, Any], Any]:
-    """The Lambda handler `(event, context) -> answer` (what `app.entry_point` is on AWS)."""
-    return entry_point(app, settings)
+def make_handler(app: App, settings: AwsSettings | None = None) -> Callable[..., Any]:
+    """The Lambda handler `(event, context) -> answer` (what `app.entry_point` is on AWS): the
+    EntryPoint's plain function, cheaper to call than the instance."""
+    return entry_point(app, settings).call
 
 
 def translate(app: App, event: Any, settings: AwsSettings | None = None) -> list[Message]:
