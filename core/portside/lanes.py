@@ -106,14 +106,19 @@ class HttpLanes:
         method: str,
         path: str,
         query: str,
-        headers: Mapping[str, str],
         body: str,
+        content_type: str | None,
+        correlation_id: str | None,
+        idempotency_key: str | None,
         request_id: str | None,
     ) -> tuple[int, dict[str, str], str] | Ran | None:
         """The answer to a request, or None when the general path must take it (nothing ran).
 
-        `path` is percent-encoded as the platform gave it; `query` the raw query string;
-        `headers` must have lower-case names; `body` is the text of a body that is not base64.
+        `path` is percent-encoded as the platform gave it; `query` the raw query string; `body`
+        the text of a body that is not base64; then the values of the three headers a lane
+        reads (Content-Type, X-Correlation-Id, Idempotency-Key; None when absent) and the
+        request's own id. Positional on purpose: once per request.
+
         A tuple is (status, headers, body text). A `Ran` is a handler's outcome that only the
         general renderer can answer (it raised, or returned headers, bytes, a failure...):
         pass it to `render` with the HttpRequest the general path would have read."""
@@ -126,7 +131,6 @@ class HttpLanes:
         lane = self.lanes.get(route.topic)
         if lane is None or not body or body[0] != "{" or body[-1] != "}":
             return None
-        content_type = headers.get("content-type")
         if content_type is not None and content_type != _JSON:
             return None
         if query:
@@ -145,7 +149,7 @@ class HttpLanes:
                     return None
                 body = f'{body[:-1]},"{name}":"{value}"}}'
         # The id the general path's Message would have: the caller's, else the request's.
-        correlation_id = headers.get("x-correlation-id") or headers.get("idempotency-key") or request_id
+        correlation_id = correlation_id or idempotency_key or request_id
         if correlation_id is not None and type(correlation_id) is not str:
             return None
         try:

@@ -100,7 +100,8 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
     request_id = ctx.get("requestId")
     lanes = app.http_lanes
     answer = lanes.answer(
-        method.upper(), path, query, headers, body,
+        method.upper(), path, query, body, headers.get("content-type"), headers.get("x-correlation-id"),
+        headers.get("idempotency-key"),
         request_id if type(request_id) is str and request_id else lambda_request_id(context),
     )
     if answer is None:
