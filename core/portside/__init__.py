@@ -4,6 +4,8 @@ Write handlers keyed by topic with pydantic models; declare transports as bindin
 file; pick an adapter (`local`, `aws`, ...) with one value.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .app import App
 from .bindings import (
     DROP,
@@ -27,10 +29,31 @@ from .http_types import HttpRequest, HttpResponse
 from .message import Message
 from .outcomes import OUTCOMES, Delivery, Outcome, outcome
 from .pipeline import Middleware, Next
-from .publisher import InMemoryPublisher, Publisher, PublishError
 from .result import Error, Result, Status
 from .service import Service
-from .settlement import Settlement, State
+
+if TYPE_CHECKING:  # imported on first use: an HTTP cold start never settles or publishes
+    from .publisher import InMemoryPublisher, Publisher, PublishError
+    from .settlement import Settlement, State
+
+_LAZY = {
+    "InMemoryPublisher": ".publisher",
+    "Publisher": ".publisher",
+    "PublishError": ".publisher",
+    "Settlement": ".settlement",
+    "State": ".settlement",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'portside' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(where, __name__), name)
+    globals()[name] = value
+    return value
 
 __version__ = "0.1.0"
 

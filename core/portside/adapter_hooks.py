@@ -7,14 +7,17 @@ An adapter is a module (or object) with `@hookimpl` functions, advertised under 
     mycloud = "portside_mycloud.plugin"
 
 portside imports it only when an app selects it (`App(..., adapter="mycloud")`).
+
+The markers write pluggy's own option records (`pluggy.HookimplOpts` / `HookspecOpts`, public
+types) under pluggy's attribute names, so a third-party adapter is loaded by a pluggy
+PluginManager as usual, while the built-in adapters are called directly (adapter_loading.py)
+and a cold start never imports pluggy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-import pluggy
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .values import Value
 
@@ -25,8 +28,35 @@ if TYPE_CHECKING:
     from .publisher import Publisher
 
 PROJECT = "portside"
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
+IMPL_ATTRIBUTE, SPEC_ATTRIBUTE = PROJECT + "_impl", PROJECT + "_spec"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hookimpl(function: F | None = None, **options: Any) -> Any:
+    """Mark an adapter's hook implementation: `@hookimpl` (or `@hookimpl(tryfirst=True)`, any
+    option pluggy's HookimplMarker takes)."""
+    opts = {
+        "wrapper": False, "hookwrapper": False, "optionalhook": False, "tryfirst": False,
+        "trylast": False, "specname": None, **options,
+    }
+
+    def mark(func: F) -> F:
+        setattr(func, IMPL_ATTRIBUTE, dict(opts))
+        return func
+
+    return mark(function) if function is not None else mark
+
+
+def hookspec(*, firstresult: bool = False) -> Callable[[F], F]:
+    """Mark a hook specification (pluggy's HookspecMarker options)."""
+
+    def mark(func: F) -> F:
+        setattr(func, SPEC_ATTRIBUTE, {
+            "firstresult": firstresult, "historic": False, "warn_on_impl": None, "warn_on_impl_args": None,
+        })
+        return func
+
+    return mark
 
 
 class Capabilities(Value):

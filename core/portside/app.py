@@ -20,19 +20,19 @@ from .codec import Limits
 from .dispatch import Dispatcher, crashed
 from .http_flow import http_message, render_http
 from .http_types import HttpRequest, HttpResponse
-from .inbound import Inbound, receive
 from .lanes import HttpLanes, Lane, qualifies
 from .message import Message
 from .pipeline import Middleware
-from .publisher import InMemoryPublisher, Publisher
 from .result import Result
 from .routing import Router
 from .service import Service
-from .settlement import Settlement, settle
 from .startup_checks import Plan, check_app
 
 if TYPE_CHECKING:
     from .adapter_loading import Adapter
+    from .inbound import Inbound
+    from .publisher import Publisher
+    from .settlement import Settlement
 
 _UNSET: Any = object()
 
@@ -105,6 +105,8 @@ class App:
         what the app sends (tests)."""
         publisher = self._publisher
         if publisher is None:
+            from .publisher import InMemoryPublisher
+
             publisher = self._publisher = self.adapter.hook.portside_publisher(app=self) or InMemoryPublisher()
         return publisher
 
@@ -135,7 +137,7 @@ class App:
 
     def receive(self, inbound: Inbound) -> Message:
         """The Message an adapter's Inbound record becomes (decoded with the App's limits)."""
-        return receive(inbound, self.limits, self.deferrable)
+        return _receive(inbound, self.limits, self.deferrable)
 
     def deliver(
         self, message: Message, *, dead_letter: str | None = None, result: Result[Any] | None = None
@@ -147,7 +149,7 @@ class App:
         the message was already dispatched (kit.Batch), settle this Result."""
         if result is None:
             result = self.dispatch(message)
-        return settle(message, result, dead_letter or self.dead_letter_target, self.publisher)
+        return _settle(message, result, dead_letter or self.dead_letter_target, self.publisher)
 
     def destination(self, topic: str) -> str | None:
         """The target messages published on `topic` go to, or None."""
@@ -177,6 +179,21 @@ class App:
     def render_http(self, result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:
         """Result -> status code (outcome table), JSON body, headers."""
         return render_http(result, message, head=head)
+
+
+# Messages are read and settled by modules an HTTP-only cold start never loads.
+def _receive(inbound: Inbound, limits: Limits, deferrable: frozenset[str]) -> Message:
+    global _receive
+    from .inbound import receive as _receive
+
+    return _receive(inbound, limits, deferrable)
+
+
+def _settle(message: Message, result: Result[Any], dead_letter: str | None, publisher: Publisher) -> Settlement:
+    global _settle
+    from .settlement import settle as _settle
+
+    return _settle(message, result, dead_letter, publisher)
 
 
 def _base_paths(base_path: str | Sequence[str]) -> tuple[str, ...]:

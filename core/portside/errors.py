@@ -21,3 +21,10 @@ class BindingError(StartupError, ValueError):
 
 class UndeclaredTopic(PortsideError):
     """A handler published a topic it did not declare with `publishes=[...]`."""
+
+
+class Redeliver(PortsideError):
+    """Raised by an entry point so the platform redelivers the event (an asynchronous source
+    with no partial-failure report: its retries, then its on-failure destination, keep it).
+    (Here rather than in kit.batch: entry points raise it, and an HTTP cold start never loads
+    the batch machinery.)"""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from portside import App, Message, Publisher
 from portside.kit import Capabilities, hookimpl
 
 if TYPE_CHECKING:  # packaging is a command-line concern: never imported on a cold start
     from collections.abc import Mapping
     from pathlib import Path
 
+    from portside import App, Message, Publisher
     from portside.kit import PackageReport
 
 

@@ -9,10 +9,13 @@ events (SNS, EventBridge, S3, direct invokes) are retried only when the invocati
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portside import Headers, Message
-from portside.kit import Batch, Malformed, lazy_deadline
+from portside.kit import Malformed, lazy_deadline
+
+if TYPE_CHECKING:  # the batch machinery loads with the first batch, not with an HTTP cold start
+    from portside.kit import Batch
 
 EMPTY = Headers()
 
@@ -103,6 +106,8 @@ def stream_batch(
     """The ordered batch of a stream shard (Kinesis, DynamoDB Streams): one Message per record
     (`read(app, record, deadline)`), each reported by `record[section][id_key]`."""
     deadline = lambda_deadline(context)
+    from portside.kit import Batch
+
     batch = Batch(app, ordered=True)
     for record in records_of(event):
         message, binding = read(app, record, deadline)

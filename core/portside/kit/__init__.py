@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
         TransportKind,
         is_logical_name,
     )
+    from ..errors import Redeliver
     from ..http_flow import IDEMPOTENCY_HEADER, error_body
     from ..inbound import UNSET, Inbound
     from ..lanes import Lane
@@ -51,7 +52,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     from ..schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
     from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
     from . import cloudevents, invocation, packaging
-    from .batch import Batch, Redeliver
+    from .batch import Batch
     from .cookies import join_cookies, split_cookies, split_set_cookie
     from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
     from .entry import MISS, EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent
@@ -109,7 +110,7 @@ _LAZY = {
     "PublisherBase": ".publishing",
     "QueueBinding": "..bindings",
     "Rate": "..schedules",
-    "Redeliver": ".batch",
+    "Redeliver": "..errors",
     "SOURCE_HEADER": "..settlement",
     "ScheduleBinding": "..bindings",
     "ScheduleError": "..schedules",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import PortsideError
+from ..errors import Redeliver
 from ..message import Message
 from ..outcomes import OUTCOMES, Delivery
 from ..result import Result
@@ -29,11 +29,6 @@ _ONE_GROUP = object()
 _ACKED = frozenset(status for status, row in OUTCOMES.items() if row.delivery is Delivery.ACK)
 _DELIVERY = {status: row.delivery for status, row in OUTCOMES.items()}
 _ACKNOWLEDGED, _RETRIED = State.ACKNOWLEDGED, State.RETRIED
-
-
-class Redeliver(PortsideError):
-    """Raised by an entry point so the platform redelivers the event (an asynchronous source
-    with no partial-failure report: its retries, then its on-failure destination, keep it)."""
 
 
 class Batch:

@@ -26,16 +26,16 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import logs
-from ..errors import PortsideError
+from ..errors import PortsideError, Redeliver
 from ..http_flow import render_http
 from ..http_types import HttpRequest, HttpResponse
 from ..message import Message
 from ..result import Error, Result
-from .batch import Batch, Redeliver
 from .invocation import _native
 
 if TYPE_CHECKING:
     from ..app import App
+    from .batch import Batch
 
 
 class HttpShape(Protocol):
