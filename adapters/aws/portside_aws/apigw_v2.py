@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from portside import App, HttpRequest, HttpResponse
-from portside.kit import MISS, split_cookies, strip_prefix
+from portside import HttpRequest, HttpResponse
+from portside.kit import split_cookies, strip_prefix
 
 from . import detect
 from . import http_common as common
@@ -62,53 +62,6 @@ def to_request(event: dict[str, Any], context: Any, settings: AwsSettings | None
         "aws-function-url" if _is_function_url_domain(ctx.get("domainName")) else "aws-http-api",
         event,
     )
-
-
-def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSettings | None) -> Any:
-    """The answer to a request whose route leads to a lane (portside.lanes), read straight from
-    the event; MISS for anything else (a named stage to strip, an encoded or unusual path,
-    header names not in lower case, a base64 body...), which `to_request` then reads."""
-    ctx = event["requestContext"]
-    http = ctx.get("http")
-    if type(http) is not dict:
-        return MISS
-    method = http.get("method")
-    path = event.get("rawPath") or http.get("path")
-    query = event.get("rawQueryString")
-    headers = event.get("headers")
-    body = event.get("body")
-    stage = ctx.get("stage")
-    if (
-        type(method) is not str
-        or type(path) is not str
-        or path[:1] != "/"
-        or not (path.isascii() and path.isprintable())
-        or " " in path or "?" in path or "#" in path
-        or (stage and stage != "$default")
-        or type(query) is not str
-        or type(headers) is not dict
-        or type(body) is not str
-        or event.get("isBase64Encoded") is True
-    ):
-        return MISS
-    try:
-        names = "".join(headers)
-    except TypeError:
-        return MISS
-    if names.lower() != names:
-        return MISS
-    request_id = ctx.get("requestId")
-    lanes = app.http_lanes
-    answer = lanes.answer(
-        method.upper(), path, query, body, headers.get("content-type"), headers.get("x-correlation-id"),
-        headers.get("idempotency-key"),
-        request_id if type(request_id) is str and request_id else lambda_request_id(context),
-    )
-    if answer is None:
-        return MISS
-    if isinstance(answer, tuple):
-        return {"statusCode": answer[0], "headers": answer[1], "body": answer[2], "isBase64Encoded": False}
-    return to_response(lanes.render(answer, to_request(event, context, settings)), event)
 
 
 def to_response(response: HttpResponse, event: dict[str, Any]) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def fast_path(entry: EntryPoint) -> Callable[[Any, Any], Any] | None:
     if not app.lanes:
         return None
     by_name = {shape.module_name: shape for shape in entry.shapes if isinstance(shape, LazyShape)}
-    http_api, sqs = by_name["portside_aws.apigw_v2"], by_name["portside_aws.sqs"]
+    sqs = by_name["portside_aws.sqs"]
+    http_api = LazyShape(detect.apigw_v2, "portside_aws.http_api_lane")  # apigw_v2's lane reader
     settings = entry.options
     queue_lanes: dict[str, Lane | None] = {}  # per queue ARN
     is_http_api, is_sqs = detect.apigw_v2, detect.sqs
