@@ -218,44 +218,27 @@ def _loop_ns(fn: Callable[[], Any], budget_ns: float = 3e8) -> float:
 
 
 def breakdown(kind: str) -> dict[str, float]:
-    """Microseconds per phase of portside's warm path (adapter internals: best effort)."""
+    """Microseconds per phase of portside's warm path: the whole invocation, the lane alone (for
+    HTTP: route, validate, handler, render), and the general path the lane saves."""
     import portside_app
 
-    from portside_aws import entry
+    from portside_aws.entry import entry_point
     from portside_aws.settings import AwsSettings
 
     app, context = portside_app.app, LambdaContext()
-    shapes = entry._shapes()
-    phases: dict[str, Callable[[], Any]] = {}
+    entry = entry_point(app, AwsSettings.from_env())
+    general = entry_point(app, AwsSettings.from_env())
+    general.fast = None
+    event = http_event() if kind == "http" else sqs_event()
+    phases: dict[str, Callable[[], Any]] = {
+        "whole invocation (fast path)": lambda: entry.call(event, context),
+        "general path (no lanes), for comparison": lambda: general.call(event, context),
+    }
     if kind == "http":
-        event = http_event()
-        shape = entry.detect(event, shapes)
-        settings = AwsSettings.from_env()
-        request = shape.to_request(event, context, settings)
-        message = app.http_message(request)
-        result = app.dispatch(message)
-        response = app.render_http(result, message)
-        phases = {
-            "detect shape": lambda: entry.detect(event, shapes),
-            "event -> HttpRequest": lambda: shape.to_request(event, context, settings),
-            "route + decode body (http_message)": lambda: app.http_message(request),
-            "dispatch (pipeline, validate, handler)": lambda: app.dispatch(message),
-            "render_http": lambda: app.render_http(result, message),
-            "HttpResponse -> event response": lambda: shape.to_response(response, event),
-        }
-    else:
-        event = sqs_event()
-        shape = entry.detect(event, shapes)
-        batch = shape.to_batch(app, event, context)
-        settlements = app.deliver_batch(batch.messages, ordered=batch.ordered, dead_letter=batch.dead_letter)
-        phases = {
-            "detect shape": lambda: entry.detect(event, shapes),
-            "records -> Messages (to_batch)": lambda: shape.to_batch(app, event, context),
-            "deliver_batch (10 dispatches)": lambda: app.deliver_batch(
-                batch.messages, ordered=batch.ordered, dead_letter=batch.dead_letter
-            ),
-            "settlements -> batchItemFailures": lambda: shape.to_response(settlements, batch),
-        }
+        body, lanes = event["body"], app.http_lanes
+        phases["lane: route, validate, handler, render"] = lambda: lanes.answer(
+            "POST", event["rawPath"], "", body, "application/json", None, None, "id"
+        )
     return {name: _loop_ns(fn) / 1000 for name, fn in phases.items()}
 
 

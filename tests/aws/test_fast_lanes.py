@@ -188,6 +188,8 @@ def http_events(draw: st.DrawFn) -> str:
         headers["idempotency-key"] = draw(st.sampled_from(["idem-1", ""]))
     if draw(mostly(False, True)):
         headers["x-odd"] = draw(st.sampled_from([None, 5]))
+    if draw(st.booleans()):  # capitals in a name no lane reads (AWS's own samples have them)
+        headers["User-Agent"] = "curl/8.5.0"
     body = draw(bodies())
     event: dict[str, Any] = {
         "version": "2.0",

@@ -45,7 +45,7 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
         names = "".join(headers)
     except TypeError:
         return MISS
-    if names.lower() != names:
+    if names.lower() != names and _capitalised_read_header(headers):
         return MISS
     request_id = ctx.get("requestId")
     if type(request_id) is not str or not request_id:
@@ -62,3 +62,13 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
     from .apigw_v2 import to_request, to_response
 
     return to_response(lanes.render(answer, to_request(event, context, settings)), event)
+
+
+# The headers a lane reads; HTTP APIs send every name in lower case, hand-written events not always.
+_READ_HEADERS = frozenset({"content-type", "x-correlation-id", "idempotency-key"})
+
+
+def _capitalised_read_header(headers: dict[str, Any]) -> bool:
+    """True when a header the lane reads is spelled with capitals (the general path then reads
+    it, case-insensitively); other names with capitals do not matter to a lane."""
+    return any(name.lower() in _READ_HEADERS for name in headers if not name.islower())
