@@ -26,6 +26,7 @@ from .context import Context
 from .errors import BindingError, HandlerDefinitionError, PortsideError, StartupError, UndeclaredTopic
 from .headers import Headers
 from .http_types import HttpRequest, HttpResponse
+from .lazy import lazy_attribute
 from .message import Message
 from .outcomes import OUTCOMES, Delivery, Outcome, outcome
 from .pipeline import Middleware, Next
@@ -46,14 +47,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    where = _LAZY.get(name)
-    if where is None:
-        raise AttributeError(f"module 'portside' has no attribute {name!r}")
-    import importlib
+    return lazy_attribute(globals(), _LAZY, name)
 
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
 
 __version__ = "0.1.0"
 

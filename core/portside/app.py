@@ -89,7 +89,7 @@ class App:
             for topic, handler in service.handlers.items()
             if topic in self.deferrable and qualifies(handler)
         }
-        self.http_lanes = HttpLanes(self, self.lanes)
+        self.http_lanes = HttpLanes(self.router.find, self.base_paths, self.lanes, self.http_message)
         self.adapter_name = os.environ.get("PORTSIDE_ADAPTER") or adapter
         from .adapter_loading import load
 

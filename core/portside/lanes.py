@@ -16,7 +16,7 @@ Message the general path would have built, without calling the handler again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -29,10 +29,10 @@ from .ids import new_id
 from .result import _SUCCESS, Result, Status
 
 if TYPE_CHECKING:
-    from .app import App
     from .handlers import Handler
     from .http_types import HttpRequest, HttpResponse
     from .message import Message
+    from .routing import Route
 
 _JSON = "application/json"
 _RESULT = Result
@@ -93,13 +93,20 @@ def qualifies(handler: Handler) -> bool:
 
 class HttpLanes:
     """The HTTP side: a request whose route leads to a lane, answered without Message,
-    HttpRequest or HttpResponse objects. Built once per App."""
+    HttpRequest or HttpResponse objects. Built once per App, from its router's `find`, its base
+    paths, its lanes and its `http_message` (what the general path makes of a request)."""
 
-    def __init__(self, app: App, lanes: Mapping[str, Lane]) -> None:
-        self.app = app
+    def __init__(
+        self,
+        find: Callable[[str, str], tuple[Route, dict[str, str]] | None],
+        base_paths: Sequence[str],
+        lanes: Mapping[str, Lane],
+        http_message: Callable[[HttpRequest], Message],
+    ) -> None:
+        self.find = find
+        self.base_paths = base_paths
         self.lanes = lanes
-        self.find = app.router.find
-        self.base_paths = app.base_paths
+        self.http_message = http_message
 
     def answer(
         self,
@@ -186,7 +193,7 @@ class HttpLanes:
     def render(self, ran: Ran, request: HttpRequest) -> HttpResponse:
         """The general renderer's answer for what a lane's handler returned or raised, with the
         Message the general path builds from `request` (the handler is not run again)."""
-        message = self.app.http_message(request)
+        message = self.http_message(request)
         return render_http(ran.lane.outcome(message, ran.value, ran.error), message)
 
 

@@ -22,8 +22,9 @@ An adapter imports only `portside` and `portside.kit`. What it builds on:
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from ..lazy import lazy_attribute
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported on first use
     from ..adapter_hooks import Capabilities, hookimpl
@@ -148,15 +149,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    where = _LAZY.get(name)
-    if where is None:
-        raise AttributeError(f"module 'portside.kit' has no attribute {name!r}")
-    if where == f".{name}":  # a submodule (cloudevents, invocation, packaging)
-        value: Any = importlib.import_module(where, __name__)
-    else:
-        value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(globals(), _LAZY, name)
 
 
 __all__ = [
