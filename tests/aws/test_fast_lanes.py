@@ -246,6 +246,10 @@ def sqs_records(draw: st.DrawFn) -> dict[str, Any]:
             {}, None,
             {"content-type": {"stringValue": "text/plain", "dataType": "String"}},
             {"x-correlation-id": {"stringValue": "c-9", "dataType": "String"}},
+            {"Content-Type": {"stringValue": "application/json", "dataType": "String"}},
+            {"portside-topic": {"stringValue": "elsewhere", "dataType": "String"},
+             "trace": {"binaryValue": "AAE=", "dataType": "Binary"}},
+            {"broken": "not an attribute"},
             [],
         )),
         "eventSource": "aws:sqs",
@@ -281,6 +285,25 @@ def test_an_sqs_batch_settles_the_same_with_or_without_the_fast_path(
         for app in apps
     ]
     assert _without_generated_ids(parked[0]) == _without_generated_ids(parked[1])
+
+
+ATTRIBUTE_VARIANTS = [
+    None, {}, [], "", 0, {"broken": "not an attribute"},
+    {"content-type": {"stringValue": "text/plain", "dataType": "String"}},
+    {"Content-Type": {"stringValue": "application/json", "dataType": "String"}},
+    {"x-correlation-id": {"stringValue": "c-9", "dataType": "String"}},
+    {"portside-topic": {"stringValue": "elsewhere", "dataType": "String"}},
+]
+
+
+@pytest.mark.parametrize("attributes", ATTRIBUTE_VARIANTS, ids=repr)
+@pytest.mark.parametrize("body", ['{"id":"a","qty":1}', '{"id":"a","qty":1,"mode":"raise"}', "plain text"])
+def test_each_kind_of_message_attributes_settles_the_same(attributes: Any, body: str) -> None:
+    record = {"messageId": "m-1", "body": body, "eventSource": "aws:sqs", "eventSourceARN": QUEUE_ARN,
+              "messageAttributes": attributes}
+    fast, slow, fast_calls, slow_calls, _ = both(json.dumps({"Records": [record]}))
+    assert _without_generated_ids(fast) == _without_generated_ids(slow)
+    assert fast_calls.calls == slow_calls.calls
 
 
 def test_a_failed_record_is_dead_lettered_once_and_the_handler_is_not_run_again() -> None:

@@ -76,7 +76,7 @@ def fast_answer(entry: EntryPoint, event: dict[str, Any], context: Any, lanes: d
     """The batch's answer, each common record served by its queue's lane (portside.lanes): the
     body text validated straight into the model and the handler called, nothing else built.
 
-    Any other record (message attributes, a possible envelope, a body outside the cheap limits,
+    Any other record (a content-type attribute, a possible envelope, a body outside the cheap limits,
     an ordered or unbound queue, a body the model refuses) is read and settled by the kit's
     Batch, as without a lane; one whose handler raised or returned a value is settled from that
     outcome, without running the handler again. `lanes` caches each queue ARN's lane or None."""
@@ -100,7 +100,7 @@ def fast_answer(entry: EntryPoint, event: dict[str, Any], context: Any, lanes: d
             if (
                 lane is not None
                 and type(body) is str
-                and (attributes is None or (type(attributes) is dict and not attributes))
+                and (attributes is None or (type(attributes) is dict and not attributes) or _plain(attributes))
                 and not may_be_envelope(body)
                 and (len(body) <= lane.short or lane.within_limits(body))
             ):
@@ -130,6 +130,18 @@ def fast_answer(entry: EntryPoint, event: dict[str, Any], context: Any, lanes: d
     if batch is None:
         return {"batchItemFailures": []}
     return entry.answer(sys.modules[__name__], batch)
+
+
+def _plain(attributes: Any) -> bool:
+    """True when message attributes change nothing a lane does: an object whose attributes are
+    each well-formed, none a content type (which decides how the body is read). The correlation
+    id they may carry only matters to a failure, which the general path then reads."""
+    if type(attributes) is not dict:
+        return False
+    for name, attribute in attributes.items():
+        if type(attribute) is not dict or name.lower() == "content-type":
+            return False
+    return True
 
 
 def _lane(app: App, arn: str, lanes: dict[str, Lane | None]) -> Lane | None:
