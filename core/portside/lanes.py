@@ -161,7 +161,7 @@ class HttpLanes:
             return None
         try:
             model = lane.validate(body)
-        except ValueError:  # invalid: the general path words the errors (pydantic's are ValueErrors)
+        except Exception:  # invalid, or a validator that raised: the general path answers it
             return None
         correlation_id = correlation_id or new_id()
         try:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from portside import App, Result, Service, http, queue
 from portside.kit import MISS, EntryPoint
@@ -388,3 +388,37 @@ def test_an_app_with_middleware_has_no_lanes(middleware: bool) -> None:
               middleware=[lambda message, call_next: call_next(message)] if middleware else [])
     assert (app.lanes == {}) is middleware
     assert (entry_point(app, AwsSettings()).fast is None) is middleware
+
+
+class Strict(BaseModel):
+    id: str
+
+    @field_validator("id")
+    @classmethod
+    def no_boom(cls, value: str) -> str:
+        if value == "boom":
+            raise TypeError("a validator that fails with something other than ValueError")
+        return value
+
+
+@pytest.mark.parametrize("identifier", ["fine", "boom"])
+def test_a_validator_that_raises_is_answered_alike(identifier: str) -> None:
+    answers = []
+    for fast in (True, False):
+        service = Service("validators")
+
+        @service.handler("t")
+        def handle(body: Strict) -> dict[str, str]:
+            return {"id": body.id}
+
+        app = App(service, [http("POST /t/{id}", "t"), queue("orders", "t")], adapter="aws")
+        entry = entry_point(app, AwsSettings())
+        if not fast:
+            entry.fast = None
+        request = {**HTTP_EVENT, "rawPath": f"/t/{identifier}", "body": "{}"}
+        request["requestContext"] = {**HTTP_EVENT["requestContext"], "http": {"method": "POST"}}
+        record = {"messageId": "m", "body": json.dumps({"id": identifier}), "eventSource": "aws:sqs",
+                  "eventSourceARN": QUEUE_ARN}
+        answers.append((entry(request, Context()), entry({"Records": [record]}, Context())))
+    assert _without_generated_ids(answers[0]) == _without_generated_ids(answers[1])
+    assert answers[0][0]["statusCode"] == (200 if identifier == "fine" else 500)

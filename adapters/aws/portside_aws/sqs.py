@@ -106,7 +106,7 @@ def fast_answer(entry: EntryPoint, event: dict[str, Any], context: Any, lanes: d
             ):
                 try:
                     model = lane.validate(body)
-                except ValueError:  # invalid: the general path words and settles it
+                except Exception:  # invalid, or a validator that raised: the general path settles it
                     pass
                 else:
                     try:
