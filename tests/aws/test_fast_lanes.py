@@ -415,7 +415,7 @@ def test_a_validator_that_raises_is_answered_alike(identifier: str) -> None:
         entry = entry_point(app, AwsSettings())
         if not fast:
             entry.fast = None
-        request = {**HTTP_EVENT, "rawPath": f"/t/{identifier}", "body": "{}"}
+        request = {**HTTP_EVENT, "rawPath": f"/t/{identifier}", "body": "{\"note\":1}"}
         request["requestContext"] = {**HTTP_EVENT["requestContext"], "http": {"method": "POST"}}
         record = {"messageId": "m", "body": json.dumps({"id": identifier}), "eventSource": "aws:sqs",
                   "eventSourceARN": QUEUE_ARN}
