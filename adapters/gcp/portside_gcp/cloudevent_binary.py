@@ -12,7 +12,7 @@ from portside import App, HttpResponse
 from portside.kit import Batch, render_delivery
 from portside.kit.cloudevents import CloudEventError, from_http
 
-from . import events
+from . import events, pubsub
 from .deployment import Deployment, identity_of, poisoned
 from .native import Request
 
@@ -24,7 +24,10 @@ def matches(request: Request) -> bool:
     return request.header("ce-specversion") is not None and not request.routed
 
 
-def to_batch(app: App, request: Request, context: Any, options: Deployment) -> Batch:
+def to_batch(
+    app: App, request: Request, context: Any, options: Deployment, given: pubsub.Given | None = None
+) -> Batch:
+    """`given`: the Pub/Sub message's handler already ran (fast.py; see pubsub.batch)."""
     try:
         event = from_http(request.headers, request.body)
     except (CloudEventError, RecursionError) as exc:
@@ -37,7 +40,7 @@ def to_batch(app: App, request: Request, context: Any, options: Deployment) -> B
         identity=identity_of(context),
         raw=request.raw,
     )
-    return events.batch(app, options.routes, event, received)
+    return events.batch(app, options.routes, event, received, given)
 
 
 def to_answer(batch: Batch) -> HttpResponse:

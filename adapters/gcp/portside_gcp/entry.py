@@ -15,17 +15,20 @@ events itself:
 
 `PORTSIDE_GCP_SERVE` narrows this (`http`: events are never recognised; `events`: nothing but
 events is served) and `PORTSIDE_GCP_AUDIENCE` makes every event prove it comes from Google.
+
+The common requests whose handler has a lane (portside.lanes) are answered first by fast.py,
+straight from the WSGI environ, under the same rules; everything else is read here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from portside import App, Error, Headers, HttpResponse, Message, Result, logs
-from portside.kit import EntryPoint, Redeliver, UnsupportedEvent
+from portside.kit import MISS, EntryPoint, Redeliver, UnsupportedEvent
 
 from .deployment import Deployment, Invocation
 from .native import Request
@@ -87,6 +90,11 @@ class Target:
         )
         limits = app.limits
         self.max_request_bytes = limits.max_body_bytes * 4 // 3 + BODY_OVERHEAD
+        from .fast import fast_path
+
+        # `flask request -> flask response | MISS`, tried first; None when no handler has a lane
+        # (set it to None to serve through the general path only, as the differential tests do).
+        self.fast: Callable[[Any], Any] | None = fast_path(self)
 
     def native(self, flask_request: Any) -> Request | HttpResponse:
         """The Request a Flask request becomes, or the answer when its body is too large."""
@@ -127,28 +135,42 @@ class Target:
     def answer(self, request: Request) -> HttpResponse:
         """The neutral response to one request (never raises)."""
         context = Invocation(request.execution_id)
-        verifier = self.deployment.verifier
         try:
+            verifier = self.deployment.verifier
             if verifier is not None and self.entry.detect(request).KIND == "messages":
-                try:
-                    context.identity = verifier.verify(request.header("authorization"))
-                except Unauthenticated as exc:
-                    logs.log("warning", f"event delivery refused: {exc}", adapter=ADAPTER, path=request.path)
-                    response = self.refuse(401, Result.unauthorized(Error("unauthenticated", str(exc))))
-                    response.headers["www-authenticate"] = "Bearer"
-                    return response
-                except VerifierUnavailable as exc:
-                    logs.log("error", str(exc), adapter=ADAPTER)
-                    return self.refuse(503, Result.retry(Error("verifier_unavailable", str(exc))))
+                verified = self.authenticate(verifier, request.header("authorization"), request.path)
+                if isinstance(verified, HttpResponse):
+                    return verified
+                context.identity = verified
             answer: HttpResponse = self.entry(request, context)
-        except UnsupportedRequest as exc:  # logged by the EntryPoint
-            return self.refuse(400, Result.invalid(Error("unsupported_request", str(exc))))
-        except Redeliver as exc:
-            return self.refuse(500, Result.error(Error("redeliver", str(exc))))
-        except Exception as exc:  # a defect: answer cleanly, never a stack trace
-            logs.log("error", "portside could not answer this request", adapter=ADAPTER, exc_info=exc)
-            return self.refuse(500, Result.error(Error("internal", "the request could not be answered")))
+        except Exception as exc:
+            return self.failed(exc)
         return answer
+
+    def authenticate(
+        self, verifier: TokenVerifier, authorization: str | None, path: str
+    ) -> Mapping[str, Any] | HttpResponse:
+        """The claims of an event delivery's token, or the refusal to answer."""
+        try:
+            return verifier.verify(authorization)
+        except Unauthenticated as exc:
+            logs.log("warning", f"event delivery refused: {exc}", adapter=ADAPTER, path=path)
+            response = self.refuse(401, Result.unauthorized(Error("unauthenticated", str(exc))))
+            response.headers["www-authenticate"] = "Bearer"
+            return response
+        except VerifierUnavailable as exc:
+            logs.log("error", str(exc), adapter=ADAPTER)
+            return self.refuse(503, Result.retry(Error("verifier_unavailable", str(exc))))
+
+    def failed(self, exc: Exception) -> HttpResponse:
+        """The answer when reading, dispatching or settling a request raised."""
+        if isinstance(exc, UnsupportedRequest):  # logged by the EntryPoint
+            return self.refuse(400, Result.invalid(Error("unsupported_request", str(exc))))
+        if isinstance(exc, Redeliver):
+            return self.refuse(500, Result.error(Error("redeliver", str(exc))))
+        # a defect: answer cleanly, never a stack trace
+        logs.log("error", "portside could not answer this request", adapter=ADAPTER, exc_info=exc)
+        return self.refuse(500, Result.error(Error("internal", "the request could not be answered")))
 
     def too_large(self, size: str) -> HttpResponse:
         return self.refuse(413, Result.too_large(Error(
@@ -160,6 +182,11 @@ class Target:
         return response
 
     def __call__(self, flask_request: Any) -> Any:
+        fast = self.fast
+        if fast is not None:
+            answer = fast(flask_request)
+            if answer is not MISS:
+                return answer
         native = self.native(flask_request)
         response = native if isinstance(native, HttpResponse) else self.answer(native)
         return to_flask(response)

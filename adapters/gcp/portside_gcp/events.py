@@ -60,10 +60,13 @@ class Received:
         self.raw = raw
 
 
-def batch(app: App, routes: Routes, event: CloudEvent, received: Received) -> Batch:
-    """The Batch of one CloudEvent; its answer is the settlement rendered as HTTP."""
+def batch(
+    app: App, routes: Routes, event: CloudEvent, received: Received, given: pubsub.Given | None = None
+) -> Batch:
+    """The Batch of one CloudEvent; its answer is the settlement rendered as HTTP. `given`: the
+    Pub/Sub message's handler already ran (see pubsub.batch)."""
     if event.type == PUBLISHED:
-        return _published(app, routes, event, received)
+        return _published(app, routes, event, received, given)
     binding: Any
     if event.type == SCHEDULER_EXECUTED:
         message, binding = _scheduled(app, routes, event, received)
@@ -89,7 +92,9 @@ def headers_of(event: CloudEvent, correlation_id: str | None = None) -> Headers:
     return Headers(found)
 
 
-def _published(app: App, routes: Routes, event: CloudEvent, received: Received) -> Batch:
+def _published(
+    app: App, routes: Routes, event: CloudEvent, received: Received, given: pubsub.Given | None
+) -> Batch:
     envelope = event.data
     if not isinstance(envelope, dict) or not isinstance(envelope.get("message"), dict):
         result = Batch(app)
@@ -106,7 +111,7 @@ def _published(app: App, routes: Routes, event: CloudEvent, received: Received) 
         fallback=routes.event(event.type),
         headers=headers_of(event, received.correlation_id),
     )
-    return pubsub.batch(app, routes, envelope["message"], source)
+    return pubsub.batch(app, routes, envelope["message"], source, given)
 
 
 def _scheduled(app: App, routes: Routes, event: CloudEvent, received: Received) -> tuple[Message, Any]:

@@ -10,7 +10,7 @@ topic is that schedule's tick.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,9 @@ from .routes import SCHEDULE_ATTRIBUTE, Routes
 from .schedules import tick_body
 
 if TYPE_CHECKING:
-    from portside import App
+    from portside import App, Result
+
+Given = Callable[[Message], "Result[Any]"]  # the Result of a handler a fast lane already ran
 
 TRANSPORT = "gcp:pubsub"
 SCHEDULE_TRANSPORT = "gcp:scheduler"
@@ -67,12 +69,15 @@ class Source:
         self.headers = headers  # the CloudEvent's, when the message came in one
 
 
-def batch(app: App, routes: Routes, message: Any, source: Source) -> Batch:
-    """A one-message Batch: Pub/Sub pushes (and Eventarc delivers) one message per request."""
+def batch(app: App, routes: Routes, message: Any, source: Source, given: Given | None = None) -> Batch:
+    """A one-message Batch: Pub/Sub pushes (and Eventarc delivers) one message per request.
+
+    `given`: the message's handler already ran (fast.py), so the Batch settles the Result it
+    gives for the Message read here instead of dispatching it again."""
     read, binding, group = read_message(app, routes, message, source)
     ordered = bool(getattr(binding, "ordered", False))
     result = Batch(app, ordered=ordered)
-    result.add(read, read.id, binding=binding, group=group)
+    result.add(read, read.id, binding=binding, group=group, result=None if given is None else given(read))
     return result
 
 
@@ -83,8 +88,8 @@ def read_message(app: App, routes: Routes, message: Any, source: Source) -> tupl
         return poison(app, "the Pub/Sub message is not a JSON object", source.raw, **meta), None, None
     message_id = text(message.get("messageId")) or text(message.get("message_id"))
     try:
-        attributes = _attributes(message.get("attributes"))
-        data = _data(message.get("data"))
+        attributes = attributes_of(message.get("attributes"))
+        data = data_of(message.get("data"))
     except Malformed as exc:
         return poison(app, str(exc), source.raw, id=message_id, **meta), None, None
     publish_time = text(message.get("publishTime")) or text(message.get("publish_time"))
@@ -145,7 +150,8 @@ def _tick(
     ))
 
 
-def _attributes(value: Any) -> dict[str, str]:
+def attributes_of(value: Any) -> dict[str, str]:
+    """The attributes as headers (names in lower case); Malformed unless a map of strings."""
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
@@ -153,7 +159,8 @@ def _attributes(value: Any) -> dict[str, str]:
     return {str(k).lower(): v for k, v in value.items()}
 
 
-def _data(value: Any) -> bytes:
+def data_of(value: Any) -> bytes:
+    """The base64-decoded data; Malformed unless base64 text (padding may be left out)."""
     if value is None or value == "":
         return b""
     if not isinstance(value, str):

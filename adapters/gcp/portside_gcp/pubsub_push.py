@@ -34,17 +34,25 @@ def matches(request: Request) -> bool:
     )
 
 
-def to_batch(app: App, request: Request, context: Any, options: Deployment) -> Batch:
+def to_batch(
+    app: App, request: Request, context: Any, options: Deployment, given: pubsub.Given | None = None
+) -> Batch:
+    """`given`: the message's handler already ran (fast.py; see pubsub.batch)."""
     document = request.document()
-    match = _TOPIC_IN_PATH.search(request.path)
     source = pubsub.Source(
         subscription=text(document.get("subscription")),
-        topic=match.group(1) if match else None,
+        topic=topic_in_path(request.path),
         attempt=document.get("deliveryAttempt"),
         identity=identity_of(context),
         raw=request.raw if request.raw is not None else document,
     )
-    return pubsub.batch(app, options.routes, document["message"], source)
+    return pubsub.batch(app, options.routes, document["message"], source, given)
+
+
+def topic_in_path(path: str) -> str | None:
+    """The topic a 1st-gen push URL names (`.../projects/p/topics/t`), if any."""
+    match = _TOPIC_IN_PATH.search(path)
+    return match.group(1) if match else None
 
 
 def to_answer(batch: Batch) -> HttpResponse:
