@@ -136,6 +136,9 @@ def _replay(args: argparse.Namespace) -> int:
     event = _read_event(Path(args.event))
     app = load_app(args.main, adapter=args.adapter)
     app.publisher = published = InMemoryPublisher()
+    # Replay shows every message, so it takes the general path, which builds them; a lane
+    # (portside.lanes) answers alike but builds none. Adapters look lanes up as they serve.
+    app.lanes.clear()
     results = _recording(app)
     native = _native_answer(app, event)
     for message, result in results:

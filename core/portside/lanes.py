@@ -129,7 +129,7 @@ class HttpLanes:
         A tuple is (status, headers, body text). A `Ran` is a handler's outcome that only the
         general renderer can answer (it raised, or returned headers, bytes, a failure...):
         pass it to `render` with the HttpRequest the general path would have read."""
-        if self.base_paths:
+        if self.base_paths or method == "HEAD":  # HEAD: answered without a body, the general way
             return None
         found = self.find(method, path)
         if found is None:

@@ -12,9 +12,6 @@ kind of result or raise.
 from __future__ import annotations
 
 import json
-import re
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,76 +19,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, field_validator
 
-from portside import App, Result, Service, http, queue
+from portside import App, Service, http, queue
 from portside.kit import MISS, EntryPoint
 from portside.publisher import InMemoryPublisher
 from portside_aws.entry import entry_point
 from portside_aws.settings import AwsSettings
+from tests.lane_cases import MODES, Order, Recorder, calls_during, mostly, register, without_generated_ids
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:orders"
 OTHER_ARN = "arn:aws:sqs:us-east-1:123456789012:elsewhere"
 
 
-class Order(BaseModel):
-    id: str
-    qty: int
-    mode: str = "none"
-
-
-def outcome(order: Order) -> Any:
-    """What a handler returns for `mode`: every kind of result, and an exception (built lazily,
-    so a test of the lane's walk sees only the one result)."""
-    mode = order.mode
-    if mode == "raise":
-        raise RuntimeError("handler failed")
-    made = {
-        "none": lambda: None,
-        "dict": lambda: {"id": order.id, "qty": order.qty},
-        "list": lambda: [order.qty],
-        "created": lambda: Result.created({"id": order.id}),
-        "created-empty": lambda: Result.created(),
-        "accepted": lambda: Result.accepted(order),
-        "ok-model": lambda: Result.ok(order),
-        "header": lambda: Result.ok({"a": 1}, headers={"Location": "/x"}),
-        "cookie": lambda: Result.ok({"a": 1}, cookies=("s=1; Path=/",)),
-        "bytes": lambda: b"\x00\x01",
-        "text": lambda: "plain",
-        "invalid": lambda: Result.invalid("no"),
-        "retry": lambda: Result.retry("later", after=3),
-        "no-content": lambda: Result.no_content(),
-        "unserialisable": lambda: {"x": object()},
-        "odd": lambda: {1, 2},
-    }.get(mode)
-    return made() if made is not None else None
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, int, str]] = []
-
-
 def build(recorder: Recorder, dead_letter: str | None = None) -> App:
     service = Service("lanes")
 
-    @service.handler("orders.create")
-    def create(order: Order) -> Any:
-        recorder.calls.append(("create", order.id, order.qty, order.mode))
-        return outcome(order)
-
-    @service.handler("orders.ingest")
-    def ingest(order: Order) -> Any:
-        recorder.calls.append(("ingest", order.id, order.qty, order.mode))
-        return outcome(order)
-
-    @service.handler("filler")
-    def filler(order: Order) -> Any:
-        recorder.calls.append(("filler", order.id, order.qty, order.mode))
-        return outcome(order)
+    register(service, recorder)
 
     app = App(
         service,
         [
             http("GET /r/{id}", "filler"),
+            http("HEAD /h/{id}", "filler"),  # answered without its body
             http("POST /orders/{id}", "orders.create"),
             http("POST /orders", "orders.create"),
             http("PUT /orders/static", "filler"),
@@ -138,20 +86,11 @@ def both(event_json: str, dead_letter: str | None = None) -> tuple[Any, Any, Rec
 
 
 # ------------------------------------------------------------------------------------ HTTP
-MODES = st.sampled_from([
-    "none", "dict", "list", "created", "created-empty", "accepted", "ok-model", "header", "cookie",
-    "bytes", "text", "invalid", "retry", "no-content", "unserialisable", "odd", "raise",
-])
-def mostly(common: Any, *others: Any) -> st.SearchStrategy[Any]:
-    """`common` about three times in four, else one of `others`: the lanes' case must be
-    frequent, and each variation that sends an event to the general path must appear."""
-    return st.one_of(st.just(common), st.just(common), st.just(common), st.sampled_from(others))
-
-
 PATHS = mostly(("POST", "/orders/ord-42"),
     ("POST", "/orders/ord-42"), ("POST", "/orders/ord-42/"), ("POST", "/orders"), ("GET", "/r/7"),
     ("POST", "/orders/a%2Fb"), ("POST", "//orders/x"), ("POST", "/orders/x/y"), ("GET", "/orders/1"),
-    ("HEAD", "/r/7"), ("PUT", "/orders/static"), ("POST", "/orders/static"), ("post", "/orders/q"),
+    ("HEAD", "/r/7"), ("HEAD", "/h/7"), ("PUT", "/orders/static"), ("POST", "/orders/static"),
+    ("post", "/orders/q"),
     ("POST", '/orders/qu"ote'), ("POST", "/orders/back\\slash"), ("POST", "/orders/é"),
     ("POST", "/nowhere"), ("POST", "/orders/sp ace"),
 )
@@ -215,20 +154,11 @@ def http_events(draw: st.DrawFn) -> str:
     return json.dumps(event)
 
 
-GENERATED_ID = re.compile(r"\b[0-9a-f]{12}-[0-9a-f]+\b")  # portside.ids.new_id()
-
-
-def _without_generated_ids(answer: Any) -> str:
-    """The answer as JSON text with ids portside generated (none was given) masked: the two
-    runs draw different ones from one counter."""
-    return GENERATED_ID.sub("<generated>", json.dumps(answer, default=str))
-
-
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(http_events())
 def test_an_http_request_gets_the_same_answer_with_or_without_the_fast_path(event: str) -> None:
     fast, slow, fast_calls, slow_calls, _ = both(event)
-    assert _without_generated_ids(fast) == _without_generated_ids(slow)
+    assert without_generated_ids(fast) == without_generated_ids(slow)
     assert fast_calls.calls == slow_calls.calls  # each handler ran once, with the same model
 
 
@@ -276,7 +206,7 @@ def test_an_sqs_batch_settles_the_same_with_or_without_the_fast_path(
     event: str, dead_letter: str | None
 ) -> None:
     fast, slow, fast_calls, slow_calls, apps = both(event, dead_letter)
-    assert _without_generated_ids(fast) == _without_generated_ids(slow)
+    assert without_generated_ids(fast) == without_generated_ids(slow)
     # The same handler calls, perhaps in another order: the lane runs common records first.
     assert sorted(fast_calls.calls) == sorted(slow_calls.calls)
     parked = [
@@ -284,7 +214,7 @@ def test_an_sqs_batch_settles_the_same_with_or_without_the_fast_path(
                for m, target in app.publisher.sent)  # type: ignore[attr-defined]
         for app in apps
     ]
-    assert _without_generated_ids(parked[0]) == _without_generated_ids(parked[1])
+    assert without_generated_ids(parked[0]) == without_generated_ids(parked[1])
 
 
 ATTRIBUTE_VARIANTS = [
@@ -302,7 +232,7 @@ def test_each_kind_of_message_attributes_settles_the_same(attributes: Any, body:
     record = {"messageId": "m-1", "body": body, "eventSource": "aws:sqs", "eventSourceARN": QUEUE_ARN,
               "messageAttributes": attributes}
     fast, slow, fast_calls, slow_calls, _ = both(json.dumps({"Records": [record]}))
-    assert _without_generated_ids(fast) == _without_generated_ids(slow)
+    assert without_generated_ids(fast) == without_generated_ids(slow)
     assert fast_calls.calls == slow_calls.calls
 
 
@@ -326,19 +256,6 @@ def test_a_failed_record_is_dead_lettered_once_and_the_handler_is_not_run_again(
 
 
 # ------------------------------------------------------------------------------------ the lane is taken
-def _calls_during(fn: Any, *args: Any) -> Iterator[str]:
-    seen: list[str] = []
-
-    def profile(frame: Any, event: str, arg: Any) -> None:
-        if event == "call":
-            seen.append(f"{frame.f_code.co_filename.rsplit('/', 2)[-2]}.{frame.f_code.co_name}")
-
-    sys.setprofile(profile)
-    try:
-        fn(*args)
-    finally:
-        sys.setprofile(None)
-    return iter(seen)
 
 
 HTTP_EVENT = {
@@ -356,7 +273,7 @@ def test_a_common_request_takes_the_lane_and_builds_no_message() -> None:
     fast = entry_point(app, AwsSettings()).fast
     assert fast is not None and fast(dict(HTTP_EVENT), Context()) is not MISS
     entry(dict(HTTP_EVENT), Context())  # warm: shape modules imported
-    calls = list(_calls_during(entry, dict(HTTP_EVENT), Context()))
+    calls = list(calls_during(entry, dict(HTTP_EVENT), Context()))
     assert not [c for c in calls if c.endswith("__init__")], calls  # no Message, HttpRequest...
     # entry, fast path, shape, lane, router, the handler and its result: a short, fixed walk
     assert len(calls) <= 12, calls
@@ -368,7 +285,7 @@ def test_a_common_sqs_batch_takes_the_lane_and_builds_no_message() -> None:
                 "eventSource": "aws:sqs", "messageAttributes": {}} for i in range(10)]
     event = {"Records": records}
     assert app.entry_point(event, Context()) == {"batchItemFailures": []}
-    calls = list(_calls_during(app.entry_point, event, Context()))
+    calls = list(calls_during(app.entry_point, event, Context()))
     assert not [c for c in calls if c.endswith("__init__")], calls
     assert len([c for c in calls if c.endswith(".ingest")]) == 10
     ours = [c for c in calls if c.startswith(("portside", "kit."))]
@@ -420,5 +337,22 @@ def test_a_validator_that_raises_is_answered_alike(identifier: str) -> None:
         record = {"messageId": "m", "body": json.dumps({"id": identifier}), "eventSource": "aws:sqs",
                   "eventSourceARN": QUEUE_ARN}
         answers.append((entry(request, Context()), entry({"Records": [record]}, Context())))
-    assert _without_generated_ids(answers[0]) == _without_generated_ids(answers[1])
+    assert without_generated_ids(answers[0]) == without_generated_ids(answers[1])
     assert answers[0][0]["statusCode"] == (200 if identifier == "fine" else 500)
+
+
+def test_a_defect_reading_a_request_after_its_handler_ran_is_a_clean_500(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ran is rendered with the general path's request; should reading it fail (a defect),
+    the answer is the general path's 500 for an unreadable request, not an exception."""
+    from portside_aws import apigw_v2
+
+    recorder = Recorder()
+    app = build(recorder)
+    monkeypatch.setattr(apigw_v2, "to_request", lambda *args: 1 / 0)
+    request = {**HTTP_EVENT, "body": '{"qty":3,"mode":"header"}'}  # a Ran: headers need rendering
+    answer = app.entry_point(request, Context())
+    assert answer["statusCode"] == 500
+    assert json.loads(answer["body"])["error"]["errors"][0]["code"] == "unreadable_event"
+    assert len(recorder.calls) == 1

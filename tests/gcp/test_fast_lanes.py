@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
-import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
@@ -34,7 +32,6 @@ from portside import (
     App,
     InMemoryPublisher,
     Message,
-    Result,
     Service,
     event,
     http,
@@ -47,15 +44,10 @@ from portside_gcp.entry import Target
 from portside_gcp.security import TokenVerifier, Unauthenticated, VerifierUnavailable
 from portside_gcp.settings import GcpSettings
 from portside_gcp.testing_kit import framework_app
+from tests.lane_cases import GENERATED_ID, MODE_NAMES, Order, calls_during, mostly, outcome
 
 PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 CALLS: list[tuple[str, Any]] = []  # (handler, its model) in call order
-
-
-class Order(BaseModel):
-    id: str
-    qty: int
-    mode: str = "none"
 
 
 class Tick(BaseModel):
@@ -63,32 +55,6 @@ class Tick(BaseModel):
     recorded call would differ."""
 
     rule: str = "?"
-
-
-def outcome(order: Order) -> Any:
-    """What a handler returns for `mode`: every kind of result, and an exception."""
-    mode = order.mode
-    if mode == "raise":
-        raise RuntimeError("handler failed")
-    made = {
-        "none": lambda: None,
-        "dict": lambda: {"id": order.id, "qty": order.qty},
-        "list": lambda: [order.qty],
-        "created": lambda: Result.created({"id": order.id}),
-        "created-empty": lambda: Result.created(),
-        "accepted": lambda: Result.accepted(order),
-        "ok-model": lambda: Result.ok(order),
-        "header": lambda: Result.ok({"a": 1}, headers={"Location": "/x"}),
-        "cookie": lambda: Result.ok({"a": 1}, cookies=("s=1; Path=/",)),
-        "bytes": lambda: b"\x00\x01",
-        "text": lambda: "plain",
-        "invalid": lambda: Result.invalid("no"),
-        "retry": lambda: Result.retry("later", after=3),
-        "no-content": lambda: Result.no_content(),
-        "unserialisable": lambda: {"x": object()},
-        "odd": lambda: {1, 2},
-    }.get(mode)
-    return made() if made is not None else None  # type: ignore[no-untyped-call]
 
 
 service = Service("gcp-lanes")
@@ -226,12 +192,6 @@ def variant(config: Config, fast: bool) -> Variant:
 Sent = tuple[str, str, str, dict[str, str], "bytes | None"]
 
 
-def mostly(common: Any, *others: Any) -> st.SearchStrategy[Any]:
-    """`common` about three times in four, else one of `others`: the lanes' case must be
-    frequent, and each variation that sends a request to the general path must appear."""
-    return st.one_of(st.just(common), st.just(common), st.just(common), st.sampled_from(others))
-
-
 class Draw:
     """Draws for one request: a plain one (about one in two) takes the common value of every
     choice, so that the lanes' case stays frequent however many variations a request has."""
@@ -256,10 +216,6 @@ CONFIGS = mostly(
     ("all", True, "", None), ("http", False, "", None), ("events", False, "", None),
     ("all", False, "/api", None), ("events", True, "", "drop"),
 )
-MODES = (
-    "none", "dict", "list", "created", "created-empty", "accepted", "ok-model", "header", "cookie",
-    "bytes", "text", "invalid", "retry", "no-content", "unserialisable", "odd", "raise",
-)
 PATHS = (
     ("POST", "/orders/ord-42/"), ("POST", "/orders"), ("GET", "/r/7"), ("POST", "/orders/a%2Fb"),
     ("POST", "/orders/x/y"), ("GET", "/orders/1"), ("HEAD", "/r/7"), ("PUT", "/orders/static"),
@@ -275,7 +231,7 @@ EVENT_PATHS = ("/orders", "/orders/ord-1", "/elsewhere", "/projects/p/topics/aud
 def body_text(draw: Draw) -> str | None:
     """An order's JSON (its handler's outcome by `mode`); else what the model or limits refuse."""
     common = ["none", "none", "created", "dict"]
-    mode = draw(st.sampled_from(common if draw.plain else [*common, *MODES]))
+    mode = draw(st.sampled_from(common if draw.plain else [*common, *MODE_NAMES]))
     body: dict[str, Any] = {"qty": draw.pick(3, 1, "4", "x", 2.0, -1)}
     if draw.maybe(usual=True):
         body["id"] = draw.pick("in-body", 5)
@@ -399,12 +355,9 @@ def push_requests(draw: st.DrawFn) -> Sent:
 
 
 REQUESTS = st.one_of(http_requests(), cloudevent_requests(), push_requests())
-GENERATED_ID = re.compile(rb"\b[0-9a-f]{12}-[0-9a-f]+\b")  # portside.ids.new_id()
-
-
-def masked(value: Any) -> bytes:
+def masked(value: Any) -> str:
     """`value` as JSON with ids portside generated masked: the two runs draw different ones."""
-    return GENERATED_ID.sub(b"<generated>", json.dumps(value, default=repr).encode())
+    return GENERATED_ID.sub("<generated>", json.dumps(value, default=repr))
 
 
 # ------------------------------------------------------------------------------------ the property
@@ -453,19 +406,6 @@ def test_a_third_or_more_of_the_generated_requests_take_the_lane() -> None:
 
 
 # ------------------------------------------------------------------------------------ the lane is taken
-def _calls_during(fn: Callable[..., Any], *args: Any) -> Iterator[str]:
-    seen: list[str] = []
-
-    def profile(frame: Any, what: str, arg: Any) -> None:
-        if what == "call":
-            seen.append(f"{frame.f_code.co_filename.rsplit('/', 2)[-2]}.{frame.f_code.co_qualname}")
-
-    sys.setprofile(profile)
-    try:
-        fn(*args)
-    finally:
-        sys.setprofile(None)
-    return iter(seen)
 
 
 # What the general path builds and the lane does not.
@@ -480,7 +420,7 @@ def _taken(target: Target, request: Callable[[], Any]) -> list[str]:
     assert target.fast is not None and target.fast(request()) is not MISS
     target(request())  # warm
     CALLS.clear()
-    calls = list(_calls_during(target, request()))
+    calls = list(calls_during(target, request()))
     assert len(CALLS) == 1, CALLS
     built = [call for call in calls if call.startswith(OURS) and call.endswith(BUILT)]
     assert built == [], built

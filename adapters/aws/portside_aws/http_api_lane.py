@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from portside import App
-from portside.kit import MISS
+from portside.kit import MISS, unreadable_http
 
 from .settings import AwsSettings
 
@@ -59,9 +59,13 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
         return MISS
     if isinstance(answer, tuple):
         return {"statusCode": answer[0], "headers": answer[1], "body": answer[2], "isBase64Encoded": False}
-    from .apigw_v2 import to_request, to_response
+    from . import apigw_v2
 
-    return to_response(lanes.render(answer, to_request(event, context, settings)), event)
+    try:
+        request = apigw_v2.to_request(event, context, settings)
+    except Exception as exc:  # a defect: the 500 the general path answers it with
+        return apigw_v2.to_response(unreadable_http(apigw_v2, exc, "aws"), event)
+    return apigw_v2.to_response(lanes.render(answer, request), event)
 
 
 # The headers a lane reads; HTTP APIs send every name in lower case, hand-written events not always.

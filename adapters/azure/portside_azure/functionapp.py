@@ -19,7 +19,7 @@ from typing import Any
 import azure.functions as func
 
 from portside import App
-from portside.kit import EntryPoint
+from portside.kit import EntryPoint, HttpBinding
 
 from . import blob, eventgrid, eventhub, servicebus, storage_queue, timer
 from . import http as http_shape
@@ -78,7 +78,8 @@ def auth_level(environ: typing.Optional[Mapping[str, str]] = None) -> func.AuthL
 
 
 def entry_point(app: App, spec: Spec) -> EntryPoint:
-    """What one generated function calls: the kit's loop over that trigger's one shape."""
+    """What one generated function calls: the kit's loop over that trigger's one shape, with
+    its fast path over the App's lanes where the trigger has one (see `fast_path`)."""
     shape = SHAPES[spec.kind]
 
     def describe(event: Any) -> str:
@@ -88,7 +89,42 @@ def entry_point(app: App, spec: Spec) -> EntryPoint:
         )
 
     return EntryPoint(app, [shape], options=spec, describe_unknown=describe, unsupported=UnsupportedTrigger,
-                      redeliver=RedeliveryRequested, adapter="azure")
+                      redeliver=RedeliveryRequested, adapter="azure", fast=fast_path(spec))
+
+
+def fast_path(spec: Spec) -> Callable[[EntryPoint], typing.Optional[Callable[[Any, Any], Any]]]:  # noqa: UP045
+    """The `fast=` of a function's EntryPoint: the common request or message of its trigger
+    served through the App's lanes (portside.lanes), MISS for the rest. HTTP, Storage queue and
+    Service Bus functions have one; the others read few messages, or batches a lane would not
+    shorten."""
+
+    def build(entry: EntryPoint) -> typing.Optional[Callable[[Any, Any], Any]]:  # noqa: UP045
+        app = entry.app
+        if not app.lanes:
+            return None
+        if spec.kind == HTTP:
+            return _http_fast(app, spec)
+        if spec.kind == STORAGE_QUEUE:
+            return storage_queue.fast_path(entry, spec.binding)
+        if spec.kind in (SERVICEBUS_QUEUE, SERVICEBUS_TOPIC):
+            return servicebus.fast_path(entry, spec.binding)
+        return None
+
+    return build
+
+
+def _http_fast(app: App, spec: Spec) -> typing.Optional[Callable[[Any, Any], Any]]:  # noqa: UP045
+    """The catch-all function's fast path; None when no route leads to a lane (or a base path
+    must be stripped first, which the lanes leave to the general path)."""
+    lanes = app.lanes
+    if app.base_paths or not any(isinstance(b, HttpBinding) and b.topic in lanes for b in app.bindings):
+        return None
+    answer = http_shape.fast_answer
+
+    def fast(event: Any, context: Any) -> Any:
+        return answer(app, event, context, spec)
+
+    return fast
 
 
 def build(app: App, environ: typing.Optional[Mapping[str, str]] = None) -> func.FunctionApp:  # noqa: UP045
@@ -112,18 +148,19 @@ def _register(
     fa: func.FunctionApp, spec: Spec, entry: EntryPoint, level: func.AuthLevel
 ) -> Callable[..., Any]:
     settings = spec.settings
+    call = entry.call  # the EntryPoint's plain function: calling the instance costs a frame more
     decorators: typing.List[Callable[[Any], Any]] = []  # noqa: UP006
     fn: Callable[..., Any]
     if spec.kind == HTTP:
         def http(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-            response: func.HttpResponse = entry(req, context)
+            response: func.HttpResponse = call(req, context)
             return response
 
         fn = http
         decorators.append(fa.route(route=http_shape.ROUTE, methods=HTTP_METHODS, auth_level=level))
     elif spec.kind == STORAGE_QUEUE:
         def storage_queue(msg: func.QueueMessage, context: func.Context) -> None:
-            entry(msg, context)
+            call(msg, context)
 
         fn = storage_queue
         decorators.append(
@@ -131,7 +168,7 @@ def _register(
         )
     elif spec.kind == SERVICEBUS_QUEUE:
         def servicebus_queue(msg: func.ServiceBusMessage, context: func.Context) -> None:
-            entry(msg, context)
+            call(msg, context)
 
         fn = servicebus_queue
         decorators.append(fa.service_bus_queue_trigger(
@@ -140,7 +177,7 @@ def _register(
         ))
     elif spec.kind == SERVICEBUS_TOPIC:
         def servicebus_topic(msg: func.ServiceBusMessage, context: func.Context) -> None:
-            entry(msg, context)
+            call(msg, context)
 
         fn = servicebus_topic
         decorators.append(fa.service_bus_topic_trigger(
@@ -149,7 +186,7 @@ def _register(
         ))
     elif spec.kind == EVENTHUB:
         def event_hub(events: typing.List[func.EventHubEvent], context: func.Context) -> None:  # noqa: UP006
-            entry(events, context)
+            call(events, context)
 
         fn = event_hub
         decorators.append(fa.event_hub_message_trigger(
@@ -160,20 +197,20 @@ def _register(
                                    delay_interval=timespan(settings["retry_delay"])))
     elif spec.kind == TIMER:
         def timer_tick(timer: func.TimerRequest, context: func.Context) -> None:
-            entry(timer, context)
+            call(timer, context)
 
         fn = timer_tick
         decorators.append(fa.timer_trigger(arg_name="timer", schedule=settings["schedule"],
                                            run_on_startup=True if settings.get("run_on_startup") else None))
     elif spec.kind == EVENTGRID:
         def event_grid(event: func.EventGridEvent, context: func.Context) -> None:
-            entry(event, context)
+            call(event, context)
 
         fn = event_grid
         decorators.append(fa.event_grid_trigger(arg_name="event"))
     elif spec.kind == BLOB:
         def blob_created(blob: func.InputStream, context: func.Context) -> None:
-            entry(blob, context)
+            call(blob, context)
 
         fn = blob_created
         decorators.append(fa.blob_trigger(arg_name="blob", path=settings["path"], connection=spec.connection))

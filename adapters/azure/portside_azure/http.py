@@ -9,6 +9,9 @@ router decodes each segment exactly once and `%2F` stays inside its segment.
 The function key (`code` query parameter, `x-functions-key` header) belongs to the platform and
 never reaches a handler. Cookies go out as one Set-Cookie header each; the worker turns them
 into the host's cookie list.
+
+A request whose route leads to a lane (portside.lanes) is answered by `fast_answer` straight
+from the `func.HttpRequest`, when its route value, URL and body read the same both ways.
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import azure.functions as func
+from azure.functions import http as converted
 
-from portside import Headers, HttpRequest, HttpResponse
+from portside import App, Headers, HttpRequest, HttpResponse
+from portside.kit import MISS, unreadable_http
 
 KIND = "http"
 NAME = "http"
@@ -34,6 +40,12 @@ PRINCIPAL_HEADER = "x-ms-client-principal"  # App Service authentication ("Easy 
 TRANSPORT = "azure.http"
 _ENCODED_SLASH = re.compile(r"(%2[Ff])")
 _SEGMENT_SAFE = "/!$&'()*+,;=:@~"
+# A route value `encode_path` leaves as it is: what `quote` never encodes, and no `%`.
+_PLAIN_ROUTE = re.compile(r"[A-Za-z0-9_.~/!$&'()*+,;=:@-]*").fullmatch
+_JSON = "application/json"
+# The request classes the worker builds (its converter's) or a test does; a subclass of them
+# may read differently, so it takes the general path.
+_REQUESTS = (converted.HttpRequest, func.HttpRequest)
 
 
 def matches(event: Any) -> bool:
@@ -68,6 +80,64 @@ def to_response(response: HttpResponse, event: Any = None) -> func.HttpResponse:
     for cookie in response.cookies:
         native.headers.add_header("Set-Cookie", cookie)
     return native
+
+
+def fast_answer(app: App, event: Any, context: Any, options: Any = None) -> Any:
+    """The answer to a request whose route leads to a lane, read straight from the request;
+    MISS (nothing ran) for anything `to_request` must read: a route value it would re-encode, a
+    URL `urlsplit` might read differently, no query in the URL but host params, a HEAD request
+    (a `HEAD` route's answer is rendered without its body), a body that is not UTF-8, another
+    class of request. The path is what `encode_path` gives, the query the raw one."""
+    if type(event) not in _REQUESTS:
+        return MISS
+    try:
+        method, url, data, headers = event.method, event.url, event.get_body(), event.headers
+        route = event.route_params.get(ROUTE_PARAM) or ""
+        if (
+            method == "HEAD"
+            or type(route) is not str or not _PLAIN_ROUTE(route)
+            or type(url) is not str or not plain_url(url)
+            or type(data) is not bytes
+        ):
+            return MISS
+        query = url.partition("?")[2]
+        if not query and event.params:
+            return MISS
+        body = data.decode()
+        # azure.functions keeps the headers in a dict by lower-case name: a miss there raises no
+        # KeyError, as the mapping's own `get` does
+        header = getattr(headers, "__http_headers__", headers).get
+        content_type, correlation_id = header("content-type"), header("x-correlation-id")
+        idempotency_key = header("idempotency-key")
+    except Exception:  # an unusual request (a body that is not UTF-8...): nothing has run
+        return MISS
+    lanes = app.http_lanes
+    found = lanes.answer(
+        method, "/" + route.lstrip("/"), query, body, content_type, correlation_id, idempotency_key,
+        _text(getattr(context, "invocation_id", None)),
+    )
+    if found is None:
+        return MISS
+    if isinstance(found, tuple):
+        return simple_response(*found)
+    try:
+        request = to_request(event, context, options)
+    except Exception as exc:  # a defect: the 500 the general path answers it with
+        return to_response(unreadable_http(sys.modules[__name__], exc, "azure"), event)
+    return to_response(lanes.render(found, request), event)
+
+
+def plain_url(url: str) -> bool:
+    """True when `urlsplit(url).query` is what follows the first `?`: printable ASCII (urlsplit
+    drops tabs and newlines), no fragment, no brackets (an IPv6 host urlsplit may refuse)."""
+    return url.isascii() and url.isprintable() and "#" not in url and "[" not in url and "]" not in url
+
+
+def simple_response(status: int, headers: dict[str, str], text: str) -> func.HttpResponse:
+    """A lane's simple answer as `to_response` renders the same status, headers and body."""
+    content_type = headers.get("content-type")
+    mimetype, charset = (content_type, None) if content_type == _JSON else _media(content_type)
+    return func.HttpResponse(text, status_code=status, headers=headers, mimetype=mimetype, charset=charset)
 
 
 def encode_path(route_value: str) -> str:

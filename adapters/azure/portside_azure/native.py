@@ -1,4 +1,5 @@
-"""What the message shapes share: properties as headers, the CloudEvents envelope, the context.
+"""What the message shapes share: properties as headers, the CloudEvents envelope, the context,
+a binding's lane.
 
 Storage queues carry no message attributes, so portside's publisher writes a structured
 CloudEvent (the neutral topic is its `type`, the correlation id its `correlationid` extension);
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from portside import Headers
-from portside.kit import CORRELATION_HEADER, TOPIC_HEADER, cloudevents
+from portside import App, Headers
+from portside.kit import CORRELATION_HEADER, MESSAGE_TOPIC, MISS, TOPIC_HEADER, EntryPoint, Lane, cloudevents
 
 CE_CORRELATION = "correlationid"
 EMPTY = Headers()
@@ -83,6 +84,67 @@ def envelope(data: bytes | str | None) -> Envelope | None:
     except (ValueError, cloudevents.CloudEventError):
         return None
     return Envelope(event)
+
+
+def lane_of(app: App, binding: Any) -> Lane | None:
+    """The lane of the handler every message of `binding` goes to (portside.lanes), or None:
+    none qualifies, or each message names its own topic (read the general way)."""
+    topic = getattr(binding, "topic", None)
+    if type(topic) is not str or topic == MESSAGE_TOPIC:
+        return None
+    return app.lanes.get(topic)
+
+
+def fast_path(
+    entry: EntryPoint, binding: Any, shape: Any, common_body: Callable[[Any], bytes | None]
+) -> Callable[[Any, Any], Any] | None:
+    """A one-message function's fast path when `binding`'s handler has a lane, else None.
+
+    A message whose body `common_body` gives (the common case of `shape`, which `read` would
+    take as deferred JSON text), within the lane's cheap limits and accepted by the model, is
+    validated straight into the model and the handler called: no Message, Inbound or Batch.
+    Anything else is left to the shape (MISS) before the handler runs; a handler that raised
+    or returned a value is settled the general way (`settled`)."""
+    lane = lane_of(entry.app, binding)
+    if lane is None:
+        return None
+    validate, handle, short, within_limits = lane.validate, lane.fn, lane.short, lane.within_limits
+
+    def fast(event: Any, context: Any) -> Any:
+        data = common_body(event)
+        if data is None:
+            return MISS
+        # The general path validates these very bytes (deferred JSON); a body of at most `short`
+        # bytes has at most as many characters, so it is within the limits unread.
+        if len(data) > short and not within_limits(data.decode("utf-8", "replace")):
+            return MISS
+        try:
+            model = validate(data)
+        except ValueError:  # invalid (or not UTF-8): the general path reads and words it
+            return MISS
+        try:
+            value = handle(model)
+        except Exception as exc:
+            return settled(entry, shape, event, binding, lane, None, exc)
+        if value is None:
+            return None  # acknowledged: the common case ends here
+        return settled(entry, shape, event, binding, lane, value, None)
+
+    return fast
+
+
+def settled(
+    entry: EntryPoint, shape: Any, event: Any, binding: Any, lane: Lane, value: Any, error: Exception | None
+) -> Any:
+    """The answer for a message whose handler ran in its lane but did not simply return None:
+    `shape` reads it the general way and settles it from what the handler returned or raised
+    (return, raise to redeliver, dead-letter), without running the handler again."""
+    try:
+        message = shape.read(entry.app, event, binding)
+    except Exception as exc:  # a defect, not bad input: fail the invocation, lose nothing
+        raise entry.unreadable(shape, exc) from None
+    result = lane.outcome(message, value, error)
+    return entry.answer(shape, shape.one(entry.app, message, event, binding, result))
 
 
 def is_unset(value: Any) -> bool:

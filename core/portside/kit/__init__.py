@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     from .batch import Batch
     from .cookies import join_cookies, split_cookies, split_set_cookie
     from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
-    from .entry import MISS, EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent
+    from .entry import MISS, EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent, unreadable_http
     from .packaging import PackageError, PackageReport
     from .publishing import PublisherBase
     from .records import (
@@ -144,6 +144,7 @@ _LAZY = {
     "split_set_cookie": ".cookies",
     "strip_prefix": "..routing",
     "text": ".records",
+    "unreadable_http": ".entry",
     "unroutable_reason": ".records",
 }
 
@@ -221,5 +222,6 @@ __all__ = [
     "split_set_cookie",
     "strip_prefix",
     "text",
+    "unreadable_http",
     "unroutable_reason",
 ]
