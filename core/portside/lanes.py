@@ -46,10 +46,12 @@ class Lane:
     - `fields`: the names the model reads when it ignores every other one (None: any name may
       matter), so a query naming none of them is not merged into the body;
     - `short`: a body of at most this many characters is within the size and depth limits
-      whatever it holds (a document `n` levels deep needs `2n` characters), so it needs no count.
+      whatever it holds (a document `n` levels deep needs `2n` characters), so it needs no count;
+    - `plain_query`: the last query string found to name none of `fields` (a benign race between
+      threads only repeats the check).
     """
 
-    __slots__ = ("fields", "fn", "max_body_chars", "max_depth", "short", "topic", "validate")
+    __slots__ = ("fields", "fn", "max_body_chars", "max_depth", "plain_query", "short", "topic", "validate")
 
     def __init__(self, handler: Handler, max_body_bytes: int, max_depth: int) -> None:
         self.topic = handler.topic
@@ -59,6 +61,7 @@ class Lane:
         self.max_body_chars = max_body_bytes // 4  # UTF-8 needs at most 4 bytes a character
         self.max_depth = max_depth
         self.short = min(2 * max_depth, self.max_body_chars)
+        self.plain_query = ""  # the last query string found to name none of `fields`
 
     def within_limits(self, text: str) -> bool:
         """True when JSON `text` is certainly within the size and depth limits (the general
@@ -140,13 +143,14 @@ class HttpLanes:
             return None
         if content_type is not None and content_type != _JSON:
             return None
-        if query:
+        if query and query != lane.plain_query:
             fields = lane.fields
             if fields is None or "%" in query or "+" in query:
                 return None
             for name in fields:
                 if name in query:  # maybe a field the body rule merges: the general path knows
                     return None
+            lane.plain_query = query  # clients repeat their query strings: the next is one compare
         if len(body) > lane.short and not lane.within_limits(body):
             return None
         if params:  # the body rule: path parameters win over the body's fields (the last
