@@ -356,3 +356,13 @@ def test_a_defect_reading_a_request_after_its_handler_ran_is_a_clean_500(
     assert answer["statusCode"] == 500
     assert json.loads(answer["body"])["error"]["errors"][0]["code"] == "unreadable_event"
     assert len(recorder.calls) == 1
+
+
+def test_a_repeated_query_string_is_answered_alike_each_time() -> None:
+    """The lane remembers the last query string that names none of its model's fields; the
+    answers stay the general path's, whatever the order of queries."""
+    entry = entry_point(build(Recorder()), AwsSettings())
+    general_entry = general(build(Recorder()))
+    for query in ["source=web", "source=web", "mode=raise", "source=web", "qty=9&source=web", "source=web"]:
+        event = {**HTTP_EVENT, "rawQueryString": query, "body": '{"qty":3}'}
+        assert entry(dict(event), Context()) == general_entry(dict(event), Context()), query
