@@ -291,6 +291,11 @@ def test_the_folder_is_the_code_lambda_runs(portside: Portside, tmp_path: Path) 
     requirements = (out / "requirements.txt").read_text().split()
     assert [r.split("<")[0].split(">")[0] for r in requirements] == ["pydantic", "pluggy"]
     assert not (out / "test_orders.py").exists() and not (out / "conftest.py").exists()
+    # developer tooling is not deployed: the handler below runs without it
+    for tooling in ("portside/local", "portside/testing", "portside/cli.py", "portside/kit/packaging.py",
+                    "portside_aws/testing_kit.py", "portside_aws/package.py"):
+        assert not (out / tooling).exists(), tooling
+    assert (out / "portside" / "lanes.py").exists() and (out / "portside_aws" / "sqs.py").exists()
     event = {
         "version": "2.0", "routeKey": "$default", "rawPath": "/orders/nope", "rawQueryString": "",
         "headers": {"x-correlation-id": "c-1"}, "isBase64Encoded": False,

@@ -218,11 +218,17 @@ def prepare_out(out: Path, app: App) -> Path:
     return out
 
 
+# What only a developer's machine runs (the local runtime, the testing client and kits, this
+# command and the CLI), relative to a vendored package: a deployed function never imports it,
+# so the vendored copies leave it out.
+TOOLING = ("local", "testing", "cli.py", "kit/packaging.py", "testing_kit.py", "package.py")
+
+
 def write_source(
     app: App, out: Path, *, adapter_package: str, extras: Iterable[str], into: str = ""
 ) -> list[Path]:
     """Copy the startup file's folder into `out/into`, vendor portside and `adapter_package`
-    beside it, and write requirements.txt: portside's dependencies and `extras` (read from the
+    beside it (without their TOOLING), and write requirements.txt: portside's dependencies and `extras` (read from the
     installed portside's metadata), then the service's own requirements.txt lines.
 
     Tests, caches, hidden files and the output folder itself are left out. Returns the files
@@ -245,7 +251,7 @@ def write_source(
         shutil.copy2(path, destination)
         written.append(destination.relative_to(out))
     for name, folder in vendored.items():
-        for path in _source_files(folder, skip=()):
+        for path in _source_files(folder, skip=tuple((folder / part).resolve() for part in TOOLING)):
             destination = target / name / path.relative_to(folder)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, destination)
@@ -409,6 +415,7 @@ def _sequence(items: list[Any], indent: int) -> list[str]:
 
 __all__ = [
     "MARKER",
+    "TOOLING",
     "Options",
     "PackageError",
     "PackageReport",
