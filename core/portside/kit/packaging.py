@@ -228,8 +228,8 @@ def write_source(
     app: App, out: Path, *, adapter_package: str, extras: Iterable[str], into: str = ""
 ) -> list[Path]:
     """Copy the startup file's folder into `out/into`, vendor portside and `adapter_package`
-    beside it (without their TOOLING), and write requirements.txt: portside's dependencies and `extras` (read from the
-    installed portside's metadata), then the service's own requirements.txt lines.
+    beside it (without their TOOLING), and write requirements.txt: portside's dependencies and
+    `extras` (read from the installed portside's metadata), then the service's own lines.
 
     Tests, caches, hidden files and the output folder itself are left out. Returns the files
     written, relative to `out`."""
