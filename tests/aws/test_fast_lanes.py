@@ -162,6 +162,79 @@ def test_an_http_request_gets_the_same_answer_with_or_without_the_fast_path(even
     assert fast_calls.calls == slow_calls.calls  # each handler ran once, with the same model
 
 
+# ------------------------------------------------------------------------------------ REST API
+@st.composite
+def rest_events(draw: st.DrawFn) -> str:
+    """REST API (payload 1.0) events: header names as clients spell them, the multi-value maps
+    the general reader prefers when they have entries, and the query as maps."""
+    method, path = draw(PATHS)
+    headers: dict[str, Any] = {"Accept": "application/json", "Host": "abc.execute-api.us-east-1.amazonaws.com"}
+    content_type = draw(CONTENT_TYPES)
+    if content_type is not None:
+        headers[draw(mostly("Content-Type", "content-type", "CONTENT-TYPE"))] = content_type
+    if draw(st.booleans()):
+        headers[draw(mostly("X-Correlation-Id", "x-correlation-id"))] = draw(mostly("corr-1", 7, None))
+    if draw(st.booleans()):
+        headers["Idempotency-Key"] = draw(st.sampled_from(["idem-1", ""]))
+    query = draw(mostly(
+        {"source": "web"}, None, {}, {"qty": "9"}, {"%71ty": "9"}, {"mode": "raise"}, {"a+b": "1"},
+    ))
+    event: dict[str, Any] = {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "queryStringParameters": query,
+        "requestContext": {"requestId": draw(mostly("req-1", "", None)), "stage": "prod",
+                           "identity": {"sourceIp": "198.51.100.7"}},
+        "isBase64Encoded": False,
+    }
+    multi = draw(mostly("same", "absent", "empty", "repeated", "odd"))
+    if multi == "same":
+        event["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
+        event["multiValueQueryStringParameters"] = (
+            {name: [value] for name, value in query.items()} if query is not None else None
+        )
+    elif multi == "empty":
+        event["multiValueHeaders"] = {}
+    elif multi == "repeated":
+        event["multiValueHeaders"] = {**{n: [v] for n, v in headers.items()}, "content-type": ["text/plain"]}
+    elif multi == "odd":
+        event["headers"] = ["not", "a", "map"]
+    body = draw(bodies())
+    if body is not None:
+        event["body"] = body
+    if draw(st.integers(0, 9)) == 0:
+        event["isBase64Encoded"] = True
+        event["body"] = "eyJxdHkiOjF9"
+    return json.dumps(event)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rest_events())
+def test_a_rest_api_request_gets_the_same_answer_with_or_without_the_fast_path(event: str) -> None:
+    fast, slow, fast_calls, slow_calls, _ = both(event)
+    assert without_generated_ids(fast) == without_generated_ids(slow)
+    assert fast_calls.calls == slow_calls.calls
+
+
+def test_a_common_rest_api_request_takes_the_lane() -> None:
+    app = build(Recorder())
+    event = {
+        "resource": "/orders/{id}", "path": "/orders/ord-42", "httpMethod": "POST",
+        "headers": {"Content-Type": "application/json", "User-Agent": "curl/8.5.0"},
+        "multiValueHeaders": {"Content-Type": ["application/json"], "User-Agent": ["curl/8.5.0"]},
+        "queryStringParameters": {"source": "web"}, "multiValueQueryStringParameters": {"source": ["web"]},
+        "requestContext": {"requestId": "req-1", "stage": "prod"}, "body": '{"qty":3,"mode":"created"}',
+        "isBase64Encoded": False,
+    }
+    fast = entry_point(app, AwsSettings()).fast
+    assert fast is not None
+    answer = fast(dict(event), Context())
+    assert answer is not MISS and answer["statusCode"] == 201
+    assert answer["headers"]["x-correlation-id"] == "req-1"
+
+
 # ------------------------------------------------------------------------------------ SQS
 @st.composite
 def sqs_records(draw: st.DrawFn) -> dict[str, Any]:

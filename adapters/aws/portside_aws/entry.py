@@ -55,8 +55,8 @@ def entry_point(app: App, settings: AwsSettings | None = None) -> EntryPoint:
 
 
 def fast_path(entry: EntryPoint) -> Callable[[Any, Any], Any] | None:
-    """The common events through the App's lanes (portside.lanes): API Gateway HTTP API and
-    function URL requests, and SQS batches. It answers only events the shapes would read as
+    """The common events through the App's lanes (portside.lanes): API Gateway HTTP API,
+    function URL and REST API requests, and SQS batches. It answers only events the shapes would read as
     those shapes (the same predicates, in the same order); MISS leaves the rest to them.
     None when the App has no lane."""
     app = entry.app
@@ -65,9 +65,10 @@ def fast_path(entry: EntryPoint) -> Callable[[Any, Any], Any] | None:
     by_name = {shape.module_name: shape for shape in entry.shapes if isinstance(shape, LazyShape)}
     sqs = by_name["portside_aws.sqs"]
     http_api = LazyShape(detect.apigw_v2, "portside_aws.http_api_lane")  # apigw_v2's lane reader
+    rest_api = LazyShape(detect.apigw_rest, "portside_aws.rest_api_lane")  # apigw_rest's
     settings = entry.options
     queue_lanes: dict[str, Lane | None] = {}  # per queue ARN
-    is_http_api, is_sqs = detect.apigw_v2, detect.sqs
+    is_http_api, is_rest_api, is_sqs = detect.apigw_v2, detect.apigw_rest, detect.sqs
 
     def fast(event: Any, context: Any) -> Any:
         if type(event) is not dict:
@@ -76,6 +77,10 @@ def fast_path(entry: EntryPoint) -> Callable[[Any, Any], Any] | None:
             if not is_http_api(event):
                 return MISS
             return (http_api._module or http_api.load()).fast_answer(app, event, context, settings)
+        if "httpMethod" in event:  # the REST API shape comes right after the HTTP API one
+            if not is_rest_api(event):
+                return MISS
+            return (rest_api._module or rest_api.load()).fast_answer(app, event, context, settings)
         # The shapes tried before SQS (HTTP API, REST API, ALB) all need a requestContext.
         if "Records" in event and "requestContext" not in event and is_sqs(event):
             return (sqs._module or sqs.load()).fast_answer(entry, event, context, queue_lanes)
