@@ -24,8 +24,9 @@ from pydantic_core import PydanticSerializationError, to_json
 
 from .dispatch import crashed, log_failure
 from .handlers import to_result
-from .http_flow import render_http
+from .http_flow import _HTTP_STATUS, IDEMPOTENCY_HEADER, render_http
 from .ids import new_id
+from .message import CORRELATION_HEADER
 from .result import _SUCCESS, Result, Status
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from .routing import Route
 
 _JSON = "application/json"
+# The request headers HttpLanes.answer takes the values of: an adapter whose platform spells
+# header names as clients do must find these case-insensitively.
+LANE_HEADERS = frozenset({"content-type", CORRELATION_HEADER, IDEMPOTENCY_HEADER})
 _RESULT = Result
 # The JSON payload kinds whose encoding can be answered without the general renderer.
 _JSON_PAYLOADS = (dict, list, BaseModel)
@@ -210,13 +214,7 @@ class Ran:
         self.lane, self.value, self.error = lane, value, error
 
 
-def _simple_codes() -> dict[int, int]:
-    """The HTTP code of each success status, by the status's id (see `HttpLanes.answer`)."""
-    from .outcomes import OUTCOMES
-
-    return {id(status): row.http_status for status, row in OUTCOMES.items() if status in _SUCCESS}
-
-
-_SIMPLE_CODES = _simple_codes()
+# The HTTP code of each success status, by the status's id (see `HttpLanes.answer`).
+_SIMPLE_CODES = {id(status): code for status, code in _HTTP_STATUS.items() if status in _SUCCESS}
 _CREATED = Status.CREATED
 assert _SIMPLE_CODES[id(_CREATED)] == 201 and _SIMPLE_CODES[id(Status.OK)] == 200

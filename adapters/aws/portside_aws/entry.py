@@ -76,14 +76,14 @@ def fast_path(entry: EntryPoint) -> Callable[[Any, Any], Any] | None:
         if "rawPath" in event:
             if not is_http_api(event):
                 return MISS
-            return (http_api._module or http_api.load()).fast_answer(app, event, context, settings)
+            return (http_api.loaded or http_api.load()).fast_answer(app, event, context, settings)
         if "httpMethod" in event:  # the REST API shape comes right after the HTTP API one
             if not is_rest_api(event):
                 return MISS
-            return (rest_api._module or rest_api.load()).fast_answer(app, event, context, settings)
+            return (rest_api.loaded or rest_api.load()).fast_answer(app, event, context, settings)
         # The shapes tried before SQS (HTTP API, REST API, ALB) all need a requestContext.
         if "Records" in event and "requestContext" not in event and is_sqs(event):
-            return (sqs._module or sqs.load()).fast_answer(entry, event, context, queue_lanes)
+            return (sqs.loaded or sqs.load()).fast_answer(entry, event, context, queue_lanes)
         return MISS
 
     return fast

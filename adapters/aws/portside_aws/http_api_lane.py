@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from portside import App
-from portside.kit import MISS, unreadable_http
+from portside.kit import LANE_HEADERS, MISS, ran_answer
 
 from .settings import AwsSettings
 
@@ -50,8 +50,7 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
     request_id = ctx.get("requestId")
     if type(request_id) is not str or not request_id:
         request_id = getattr(context, "aws_request_id", None)  # records.lambda_request_id
-    lanes = app.http_lanes
-    answer = lanes.answer(
+    answer = app.http_lanes.answer(
         method.upper(), path, query, body, headers.get("content-type"), headers.get("x-correlation-id"),
         headers.get("idempotency-key"), request_id,
     )
@@ -61,18 +60,10 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
         return {"statusCode": answer[0], "headers": answer[1], "body": answer[2], "isBase64Encoded": False}
     from . import apigw_v2
 
-    try:
-        request = apigw_v2.to_request(event, context, settings)
-    except Exception as exc:  # a defect: the 500 the general path answers it with
-        return apigw_v2.to_response(unreadable_http(apigw_v2, exc, "aws"), event)
-    return apigw_v2.to_response(lanes.render(answer, request), event)
-
-
-# The headers a lane reads; HTTP APIs send every name in lower case, hand-written events not always.
-_READ_HEADERS = frozenset({"content-type", "x-correlation-id", "idempotency-key"})
+    return ran_answer(app, answer, apigw_v2, event, context, settings, "aws")
 
 
 def _capitalised_read_header(headers: dict[str, Any]) -> bool:
     """True when a header the lane reads is spelled with capitals (the general path then reads
     it, case-insensitively); other names with capitals do not matter to a lane."""
-    return any(name.lower() in _READ_HEADERS for name in headers if not name.islower())
+    return any(name.lower() in LANE_HEADERS for name in headers if not name.islower())

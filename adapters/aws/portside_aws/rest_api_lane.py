@@ -11,11 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from portside import App
-from portside.kit import MISS, unreadable_http
+from portside.kit import LANE_HEADERS, MISS, ran_answer
 
 from .settings import AwsSettings
-
-_READ_HEADERS = frozenset({"content-type", "x-correlation-id", "idempotency-key"})
 
 
 def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSettings | None) -> Any:
@@ -39,8 +37,7 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
     request_id = event["requestContext"].get("requestId")
     if type(request_id) is not str or not request_id:
         request_id = getattr(context, "aws_request_id", None)  # records.lambda_request_id
-    lanes = app.http_lanes
-    answer = lanes.answer(
+    answer = app.http_lanes.answer(
         method.upper(), path, query, body, read.get("content-type"), read.get("x-correlation-id"),
         read.get("idempotency-key"), request_id,
     )
@@ -53,11 +50,7 @@ def fast_answer(app: App, event: dict[str, Any], context: Any, settings: AwsSett
         }
     from . import apigw_rest
 
-    try:
-        request = apigw_rest.to_request(event, context, settings)
-    except Exception as exc:  # a defect: the 500 the general path answers it with
-        return apigw_rest.to_response(unreadable_http(apigw_rest, exc, "aws"), event)
-    return apigw_rest.to_response(lanes.render(answer, request), event)
+    return ran_answer(app, answer, apigw_rest, event, context, settings, "aws")
 
 
 def _read_headers(single: Any, multi: Any) -> dict[str, str] | None:
@@ -73,7 +66,7 @@ def _read_headers(single: Any, multi: Any) -> dict[str, str] | None:
     found: dict[str, str] = {}
     for name, values in source.items():
         lowered = str(name).lower()
-        if lowered not in _READ_HEADERS:
+        if lowered not in LANE_HEADERS:
             continue
         if not listed:  # the single map: a value that is not text is dropped, as there
             if type(values) is str:

@@ -28,7 +28,7 @@ import azure.functions as func
 from azure.functions import http as converted
 
 from portside import App, Headers, HttpRequest, HttpResponse
-from portside.kit import MISS, unreadable_http
+from portside.kit import MISS, ran_answer
 
 KIND = "http"
 NAME = "http"
@@ -111,8 +111,7 @@ def fast_answer(app: App, event: Any, context: Any, options: Any = None) -> Any:
         idempotency_key = header("idempotency-key")
     except Exception:  # an unusual request (a body that is not UTF-8...): nothing has run
         return MISS
-    lanes = app.http_lanes
-    found = lanes.answer(
+    found = app.http_lanes.answer(
         method, "/" + route.lstrip("/"), query, body, content_type, correlation_id, idempotency_key,
         _text(getattr(context, "invocation_id", None)),
     )
@@ -120,11 +119,7 @@ def fast_answer(app: App, event: Any, context: Any, options: Any = None) -> Any:
         return MISS
     if isinstance(found, tuple):
         return simple_response(*found)
-    try:
-        request = to_request(event, context, options)
-    except Exception as exc:  # a defect: the 500 the general path answers it with
-        return to_response(unreadable_http(sys.modules[__name__], exc, "azure"), event)
-    return to_response(lanes.render(found, request), event)
+    return ran_answer(app, found, sys.modules[__name__], event, context, options, "azure")
 
 
 def plain_url(url: str) -> bool:

@@ -11,7 +11,7 @@ An adapter imports only `portside` and `portside.kit`. What it builds on:
 - settling: `Batch` (one place decides each message's State), `Redeliver`, `render_delivery`
   for push platforms;
 - the loop: `EntryPoint` over `HttpShape` / `MessageShape` modules, with an optional fast
-  path over the App's lanes (`Lane`, `MISS`; see portside.lanes);
+  path over the App's lanes (`Lane`, `MISS`, `LANE_HEADERS`, `ran_answer`; see portside.lanes);
 - HTTP: `HttpRequest.from_url`, cookie helpers, header constants;
 - outbound: `PublisherBase`; `cloudevents` for CloudEvents in and out;
 - per-invocation state: `invocation`;
@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     from ..errors import Redeliver
     from ..http_flow import IDEMPOTENCY_HEADER, error_body
     from ..inbound import UNSET, Inbound
-    from ..lanes import Lane
+    from ..lanes import LANE_HEADERS, Lane
     from ..message import CORRELATION_HEADER, TOPIC_HEADER
     from ..routing import strip_prefix
     from ..schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     from .batch import Batch
     from .cookies import join_cookies, split_cookies, split_set_cookie
     from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
-    from .entry import MISS, EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent, unreadable_http
+    from .entry import MISS, EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent, ran_answer
     from .packaging import PackageError, PackageReport
     from .publishing import PublisherBase
     from .records import (
@@ -95,6 +95,7 @@ _LAZY = {
     "HttpBinding": "..bindings",
     "HttpShape": ".entry",
     "LazyShape": ".entry",
+    "LANE_HEADERS": "..lanes",
     "Lane": "..lanes",
     "MISS": ".entry",
     "IDEMPOTENCY_HEADER": "..http_flow",
@@ -144,7 +145,7 @@ _LAZY = {
     "split_set_cookie": ".cookies",
     "strip_prefix": "..routing",
     "text": ".records",
-    "unreadable_http": ".entry",
+    "ran_answer": ".entry",
     "unroutable_reason": ".records",
 }
 
@@ -164,6 +165,7 @@ __all__ = [
     "FIELDS",
     "HAND_BACK",
     "IDEMPOTENCY_HEADER",
+    "LANE_HEADERS",
     "MESSAGE_TOPIC",
     "MISS",
     "NEUTRAL_EVENTS",
@@ -216,12 +218,12 @@ __all__ = [
     "parse_schedule",
     "poison",
     "positive_int",
+    "ran_answer",
     "render_delivery",
     "resolve_topic",
     "split_cookies",
     "split_set_cookie",
     "strip_prefix",
     "text",
-    "unreadable_http",
     "unroutable_reason",
 ]

@@ -35,6 +35,7 @@ from .invocation import _native
 
 if TYPE_CHECKING:
     from ..app import App
+    from ..lanes import Ran
     from .batch import Batch
 
 
@@ -60,21 +61,22 @@ Shape = Any  # an HttpShape or a MessageShape module
 class LazyShape:
     """A shape whose module is imported only when an event of its kind first arrives: its
     cheap predicate lives apart (e.g. in a `detect` module), so a cold start pays only for the
-    shapes its first invocation needs."""
+    shapes its first invocation needs. `loaded` is the module once imported (a hot path may
+    read it before calling `load`), else None."""
 
-    __slots__ = ("_module", "matches", "module_name")
+    __slots__ = ("loaded", "matches", "module_name")
 
     def __init__(self, matches: Callable[[Any], bool], module_name: str) -> None:
         self.matches = matches
         self.module_name = module_name
-        self._module: Any = None
+        self.loaded: Any = None
 
     def load(self) -> Shape:
-        module = self._module
+        module = self.loaded
         if module is None:
             import importlib
 
-            module = self._module = importlib.import_module(self.module_name)
+            module = self.loaded = importlib.import_module(self.module_name)
         return module
 
     def __repr__(self) -> str:
@@ -206,6 +208,17 @@ class EntryPoint:
 def shape_name(shape: Shape) -> str:
     name = getattr(shape, "NAME", None) or getattr(shape, "__name__", type(shape).__name__)
     return str(name).rsplit(".", 1)[-1]
+
+
+def ran_answer(app: App, ran: Ran, shape: Shape, event: Any, context: Any, options: Any, adapter: str) -> Any:
+    """The native answer to what a lane's handler returned or raised (a `Ran`, see
+    portside.lanes): the general renderer's, with the request `shape` reads from `event`. A
+    defect reading it is answered as the EntryPoint answers one, a 500 in the shape's format."""
+    try:
+        request = shape.to_request(event, context, options)
+    except Exception as exc:
+        return shape.to_response(unreadable_http(shape, exc, adapter), event)
+    return shape.to_response(app.http_lanes.render(ran, request), event)
 
 
 def unreadable_http(shape: Shape, exc: Exception, adapter: str) -> HttpResponse:
