@@ -26,6 +26,7 @@ from azure.functions.queue import QueueMessageInConverter
 from azure.functions.servicebus import ServiceBusMessageInConverter
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, field_validator
 
 from portside import App, Limits, Service, http, queue, subscription
 from portside.kit import MISS, EntryPoint, Outgoing
@@ -444,3 +445,36 @@ def test_an_app_without_lanes_has_no_fast_path() -> None:
     for spec in (Spec("http", HTTP, None), Spec("queue_q", STORAGE_QUEUE, app.bindings.queue("q"))):
         entry: EntryPoint = entry_point(app, spec)
         assert entry.fast is None
+
+
+class Checked(BaseModel):
+    id: str
+
+    @field_validator("id")
+    @classmethod
+    def no_boom(cls, value: str) -> str:
+        if value == "boom":
+            raise TypeError("a validator that fails with something other than ValueError")
+        return value
+
+
+@pytest.mark.parametrize("identifier", ["fine", "boom"])
+def test_a_validator_that_raises_settles_alike(identifier: str) -> None:
+    """Such a message goes to the general path, which answers it as a handler failure: it
+    never escapes the fast path as an exception of its own."""
+    outcomes = []
+    for fast in (True, False):
+        service = Service("validators")
+
+        @service.handler("t")
+        def handle(body: Checked) -> None:
+            return None
+
+        app = App(service, [queue("orders", "t")], adapter="azure")
+        native = QueueMessageInConverter.decode(
+            meta.Datum(json.dumps({"id": identifier}), "string"),
+            trigger_metadata={"Id": meta.Datum("m-1", "string")},
+        )
+        outcomes.append(masked(answer_of(functions(app, fast=fast)[(STORAGE_QUEUE, "orders")],
+                                         native, Context(STORAGE_QUEUE))))
+    assert outcomes[0] == outcomes[1]

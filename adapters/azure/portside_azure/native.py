@@ -120,7 +120,7 @@ def fast_path(
             return MISS
         try:
             model = validate(data)
-        except ValueError:  # invalid (or not UTF-8): the general path reads and words it
+        except Exception:  # invalid, not UTF-8, or a validator that raised: the general path reads it
             return MISS
         try:
             value = handle(model)
