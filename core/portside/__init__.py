@@ -25,7 +25,6 @@ from .codec import Limits
 from .context import Context
 from .errors import BindingError, HandlerDefinitionError, PortsideError, StartupError, UndeclaredTopic
 from .headers import Headers
-from .http_types import HttpRequest, HttpResponse
 from .lazy import lazy_attribute
 from .message import Message
 from .outcomes import OUTCOMES, Delivery, Outcome, outcome
@@ -33,11 +32,14 @@ from .pipeline import Middleware, Next
 from .result import Error, Result, Status
 from .service import Service
 
-if TYPE_CHECKING:  # imported on first use: an HTTP cold start never settles or publishes
+if TYPE_CHECKING:  # imported on first use: a cold start through a lane never needs them
+    from .http_types import HttpRequest, HttpResponse
     from .publisher import InMemoryPublisher, Publisher, PublishError
     from .settlement import Settlement, State
 
 _LAZY = {
+    "HttpRequest": ".http_types",
+    "HttpResponse": ".http_types",
     "InMemoryPublisher": ".publisher",
     "Publisher": ".publisher",
     "PublishError": ".publisher",

@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .binding_table import BindingTable
 from .bindings import Binding, HttpBinding
 from .codec import Limits
-from .dispatch import Dispatcher, crashed
-from .http_flow import http_message, render_http
-from .http_types import HttpRequest, HttpResponse
+from .handlers import deferrable_topics
 from .lanes import HttpLanes, Lane, qualifies
 from .message import Message
 from .pipeline import Middleware
@@ -30,6 +28,8 @@ from .startup_checks import Plan, check_app
 
 if TYPE_CHECKING:
     from .adapter_loading import Adapter
+    from .dispatch import Dispatcher
+    from .http_types import HttpRequest, HttpResponse
     from .inbound import Inbound
     from .publisher import Publisher
     from .settlement import Settlement
@@ -80,8 +80,9 @@ class App:
         for binding in self.bindings:
             if isinstance(binding, HttpBinding) and binding.topic in service.handlers:
                 self.router.add(binding.method, binding.path, binding.topic)
-        self._dispatcher = Dispatcher(service, middleware, self._send)
-        self.deferrable = self._dispatcher.deferrable
+        self._middleware = tuple(middleware)
+        self._dispatcher_built: Dispatcher | None = None
+        self.deferrable = deferrable_topics(service.handlers, [*self._middleware, *service.middleware])
         # Topics whose handler takes only its model: adapters may serve them without the
         # general path's objects (see lanes.py); decided here, once.
         self.lanes: dict[str, Lane] = {
@@ -97,6 +98,19 @@ class App:
         check_app(Plan(service, self.bindings, self.adapter, dead_letter), self)
         self._publisher: Publisher | None = publisher
         self._entry_point: Any = _UNSET
+
+    @property
+    def _dispatcher(self) -> Dispatcher:
+        """The general path's dispatcher, built on first use: a cold start whose first message
+        takes a lane (lanes.py) never loads it."""
+        dispatcher = self._dispatcher_built
+        if dispatcher is None:
+            from .dispatch import Dispatcher
+
+            dispatcher = self._dispatcher_built = Dispatcher(
+                self.service, self._middleware, self._send, self.deferrable
+            )
+        return dispatcher
 
     @property
     def publisher(self) -> Publisher:
@@ -162,6 +176,9 @@ class App:
     # ------------------------------------------------------------------ HTTP
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         """Route, decode, dispatch and render one HTTP request. Never raises."""
+        from .dispatch import crashed
+        from .http_flow import render_http
+
         try:
             message = self.http_message(request)
         except Exception as exc:  # a defect in an adapter's request: still answer cleanly
@@ -172,12 +189,16 @@ class App:
 
     def http_message(self, request: HttpRequest) -> Message:
         """The Message an HTTP request becomes (see http_flow.http_message for the body rule)."""
+        from .http_flow import http_message
+
         return http_message(
             request, self.router, self.base_paths, self.limits, self.deferrable, self._dispatcher.body_fields
         )
 
     def render_http(self, result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:
         """Result -> status code (outcome table), JSON body, headers."""
+        from .http_flow import render_http
+
         return render_http(result, message, head=head)
 
 

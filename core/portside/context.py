@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UndeclaredTopic
-from .logs import ContextLogger
 from .message import CORRELATION_HEADER, Message
+
+if TYPE_CHECKING:
+    from .logs import ContextLogger
 
 _IDS = "6f1c3d2e-8a4b-4c5d-9e6f-7a8b9c0d1e2f"  # the namespace of published messages' ids
 
@@ -50,6 +52,8 @@ class Context:
     @property
     def logger(self) -> ContextLogger:
         """A logger whose lines carry this message's correlation id and topic."""
+        from .logs import ContextLogger
+
         return ContextLogger(correlation_id=self.message.correlation_id, topic=self.message.topic)
 
     def remaining_seconds(self) -> float | None:

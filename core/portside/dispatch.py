@@ -28,28 +28,23 @@ Send = Callable[[Message], None]
 class Dispatcher:
     """Per-topic handler chains inside the app- and service-wide middleware."""
 
-    def __init__(self, service: Service, middleware: Sequence[Middleware], send: Send) -> None:
+    def __init__(
+        self, service: Service, middleware: Sequence[Middleware], send: Send, deferrable: frozenset[str]
+    ) -> None:
+        """`deferrable`: the topics whose JSON is parsed lazily (handlers.deferrable_topics)."""
         self.service = service
         self._send = send
-        self._chains: dict[str, Next] = {
-            topic: compose(handler.middleware, handler.bind(self.flush, crashed))
-            for topic, handler in service.handlers.items()
-        }
+        # Each topic's chain is built when its first message comes: a cold start pays only for
+        # the handlers it runs (every check on a handler ran when it was registered).
+        self._chains: dict[str, Next] = {}
         outer = [*middleware, *service.middleware]
         self._pipeline = compose(outer, self._route_topic)
         self._direct = not outer
-        # Topics whose JSON may be parsed lazily (codec.LazyJson): the handler validates its body
-        # before running (and not strictly) and no middleware could read the body first, so
-        # every outcome is the one eager decoding would give.
-        self.deferrable = frozenset(
-            topic
-            for topic, handler in service.handlers.items()
-            if handler.defers_json and not handler.middleware and not outer
-        )
+        self.deferrable = deferrable
         # The names each deferrable handler's model reads, where it ignores all others.
         self.body_fields: dict[str, frozenset[str]] = {
             topic: fields
-            for topic in self.deferrable
+            for topic in deferrable
             if (fields := service.handlers[topic].model_fields()) is not None
         }
 
@@ -70,12 +65,16 @@ class Dispatcher:
         failure = message._failure
         if failure is not None:
             return failure
-        chain = self._chains.get(message.topic)
+        topic = message.topic
+        chain = self._chains.get(topic)
         if chain is None:
-            return Result.not_found(
-                Error("unknown_topic", f"no handler for topic {message.topic!r}; "
-                      f"handled topics: {', '.join(self.service.topics)}")
-            )
+            handler = self.service.handlers.get(topic)
+            if handler is None:
+                return Result.not_found(
+                    Error("unknown_topic", f"no handler for topic {topic!r}; "
+                          f"handled topics: {', '.join(self.service.topics)}")
+                )
+            chain = self._chains[topic] = compose(handler.middleware, handler.bind(self.flush, crashed))
         return chain(message)
 
     def flush(self, message: Message, outbox: list[Message]) -> Result[Any] | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -115,6 +115,9 @@ class Handler:
         self.publishes = frozenset(publishes)
         self.is_async = inspect.iscoroutinefunction(fn)
         self.plan, self.body_type = _plan(fn)
+        # A body type other than a model needs a TypeAdapter: built now, so a type pydantic
+        # cannot validate fails at registration rather than at the first message.
+        self._adapted = None if _is_model_or_any(self.body_type) else _adapter_validators(self.body_type)
 
     @property
     def validates_body(self) -> bool:
@@ -253,18 +256,42 @@ class Handler:
 
     def _validators(self) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
         """(validate a decoded body, validate JSON text) for the body parameter's type."""
+        if self._adapted is not None:
+            return self._adapted
         body_type = self.body_type
         if body_type is None or body_type is Any or body_type is object:
             return _identity, _parse
-        if isinstance(body_type, type) and issubclass(body_type, BaseModel):
-            # The model's validator itself: what model_validate(_json) call, minus a wrapper
-            # that costs a fifth of a small model's validation.
-            validator = body_type.__pydantic_validator__
-            return validator.validate_python, validator.validate_json
-        from pydantic import TypeAdapter
+        # The model's validator itself: what model_validate(_json) call, minus a wrapper that
+        # costs a fifth of a small model's validation.
+        validator = body_type.__pydantic_validator__
+        return validator.validate_python, validator.validate_json
 
-        adapter = TypeAdapter(body_type)
-        return adapter.validate_python, adapter.validate_json
+
+def deferrable_topics(handlers: Mapping[str, Handler], outer: Sequence[Middleware]) -> frozenset[str]:
+    """Topics whose JSON may be parsed lazily (codec.LazyJson): the handler validates its body
+    before running (and not strictly) and no middleware (`outer`: the App's and the Service's)
+    could read the body first, so every outcome is the one eager decoding would give."""
+    if outer:
+        return frozenset()
+    return frozenset(
+        topic for topic, handler in handlers.items() if handler.defers_json and not handler.middleware
+    )
+
+
+def _is_model_or_any(body_type: Any) -> bool:
+    return (
+        body_type is None
+        or body_type is Any
+        or body_type is object
+        or (isinstance(body_type, type) and issubclass(body_type, BaseModel))
+    )
+
+
+def _adapter_validators(body_type: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(body_type)
+    return adapter.validate_python, adapter.validate_json
 
 
 def _is_strict(schema: Any) -> bool:

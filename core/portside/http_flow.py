@@ -13,12 +13,11 @@ from typing import Any
 from .codec import BodyError, Limits, decode_body, encode_json
 from .dispatch import log_failure
 from .http_types import HttpRequest, HttpResponse
-from .message import CORRELATION_HEADER, Message
+from .message import CORRELATION_HEADER, IDEMPOTENCY_HEADER, Message
 from .outcomes import OUTCOMES
 from .result import _SUCCESS, Error, Result, Status
 from .routing import Router, strip_prefix
 
-IDEMPOTENCY_HEADER = "idempotency-key"  # when present, it becomes the message id
 _HTTP_STATUS = {status: row.http_status for status, row in OUTCOMES.items()}
 _NO_FIELDS: Mapping[str, frozenset[str]] = {}
 

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
-from .dispatch import crashed, log_failure
 from .handlers import to_result
-from .http_flow import _HTTP_STATUS, IDEMPOTENCY_HEADER, render_http
 from .ids import new_id
-from .message import CORRELATION_HEADER
+from .message import CORRELATION_HEADER, IDEMPOTENCY_HEADER
+from .outcomes import OUTCOMES
 from .result import _SUCCESS, Result, Status
 
 if TYPE_CHECKING:
@@ -77,6 +76,8 @@ class Lane:
     def outcome(self, message: Message, value: Any = None, error: Exception | None = None) -> Result[Any]:
         """The Result the general path gives for what the handler returned (or raised), logged
         as dispatch logs failures."""
+        from .dispatch import crashed, log_failure
+
         result = crashed(message, error) if error is not None else to_result(value)
         if result.status not in _SUCCESS:
             log_failure(message, result)
@@ -201,6 +202,8 @@ class HttpLanes:
     def render(self, ran: Ran, request: HttpRequest) -> HttpResponse:
         """The general renderer's answer for what a lane's handler returned or raised, with the
         Message the general path builds from `request` (the handler is not run again)."""
+        from .http_flow import render_http
+
         message = self.http_message(request)
         return render_http(ran.lane.outcome(message, ran.value, ran.error), message)
 
@@ -215,6 +218,6 @@ class Ran:
 
 
 # The HTTP code of each success status, by the status's id (see `HttpLanes.answer`).
-_SIMPLE_CODES = {id(status): code for status, code in _HTTP_STATUS.items() if status in _SUCCESS}
+_SIMPLE_CODES = {id(status): row.http_status for status, row in OUTCOMES.items() if status in _SUCCESS}
 _CREATED = Status.CREATED
 assert _SIMPLE_CODES[id(_CREATED)] == 201 and _SIMPLE_CODES[id(Status.OK)] == 200

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .result import Result
 
 CORRELATION_HEADER = "x-correlation-id"
+IDEMPOTENCY_HEADER = "idempotency-key"  # on an HTTP request, when present, it becomes the message id
 # Transports that carry attributes (SQS/SNS message attributes, Pub/Sub attributes, ...) name the
 # message's own topic in this attribute. The binding's topic decides the handler; this one stays
 # readable as a header, and decides only on bindings that dispatch by the message's topic.

@@ -45,10 +45,10 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
         is_logical_name,
     )
     from ..errors import Redeliver
-    from ..http_flow import IDEMPOTENCY_HEADER, error_body
+    from ..http_flow import error_body
     from ..inbound import UNSET, Inbound
     from ..lanes import LANE_HEADERS, Lane
-    from ..message import CORRELATION_HEADER, TOPIC_HEADER
+    from ..message import CORRELATION_HEADER, IDEMPOTENCY_HEADER, TOPIC_HEADER
     from ..routing import strip_prefix
     from ..schedules import DAYS, FIELDS, Cron, Rate, ScheduleError, parse_schedule
     from ..settlement import ENCODING_HEADER, ERROR_HEADER, SOURCE_HEADER, Settlement, State, TooLarge
@@ -98,7 +98,7 @@ _LAZY = {
     "LANE_HEADERS": "..lanes",
     "Lane": "..lanes",
     "MISS": ".entry",
-    "IDEMPOTENCY_HEADER": "..http_flow",
+    "IDEMPOTENCY_HEADER": "..message",
     "Inbound": "..inbound",
     "MESSAGE_TOPIC": "..bindings",
     "Malformed": ".records",

@@ -25,16 +25,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .. import logs
 from ..errors import PortsideError, Redeliver
-from ..http_flow import render_http
-from ..http_types import HttpRequest, HttpResponse
 from ..message import Message
 from ..result import Error, Result
 from .invocation import _native
 
+# logs and http_flow load with the first event that needs them: a cold
+# start that takes a lane (portside.lanes) never does.
 if TYPE_CHECKING:
     from ..app import App
+    from ..http_types import HttpRequest, HttpResponse
     from ..lanes import Ran
     from .batch import Batch
 
@@ -158,6 +158,8 @@ class EntryPoint:
         try:
             shape = self.detect(event)
         except self.unsupported as exc:
+            from .. import logs
+
             logs.log("error", str(exc), adapter=self.adapter)
             raise
         if shape.KIND == "http":
@@ -190,6 +192,8 @@ class EntryPoint:
     def unreadable(self, shape: Shape, exc: Exception) -> Redeliver:
         """The Redeliver to raise for an event of a known shape that could not be read (a
         defect, not bad input): the invocation fails and the platform keeps the event."""
+        from .. import logs
+
         name = shape_name(shape)
         logs.log("error", f"cannot read a {name} event", adapter=self.adapter, exc_info=exc)
         return self.redeliver(
@@ -223,6 +227,9 @@ def ran_answer(app: App, ran: Ran, shape: Shape, event: Any, context: Any, optio
 
 def unreadable_http(shape: Shape, exc: Exception, adapter: str) -> HttpResponse:
     """The 500 answered when an adapter cannot read a request of a known shape (a defect)."""
+    from .. import logs
+    from ..http_flow import render_http
+
     message = Message("", transport=adapter)
     logs.log(
         "error", f"cannot read a {shape_name(shape)} request", adapter=adapter,

@@ -19,13 +19,12 @@ from ..app import App
 from ..codec import encode_json
 from ..errors import StartupError
 from ..headers import Headers
-from ..http_flow import IDEMPOTENCY_HEADER
 from ..http_types import HttpRequest, HttpResponse
 from ..inbound import Inbound
 from ..kit import cloudevents
 from ..kit.delivery import render_delivery
 from ..kit.records import resolve_topic
-from ..message import CORRELATION_HEADER, Message
+from ..message import CORRELATION_HEADER, IDEMPOTENCY_HEADER, Message
 from ..result import Error, Result, Status
 from ..settlement import Settlement, State
 from .broker import LocalBroker

@@ -33,10 +33,9 @@ from urllib.parse import quote, urlencode
 from ..app import App
 from ..bindings import MESSAGE_TOPIC, EventBinding, ScheduleBinding
 from ..headers import Headers
-from ..http_flow import IDEMPOTENCY_HEADER
 from ..http_types import HttpRequest, HttpResponse
 from ..kit.testing import Delivered, Outgoing
-from ..message import TOPIC_HEADER, Message
+from ..message import IDEMPOTENCY_HEADER, TOPIC_HEADER, Message
 from ..settlement import State
 from .broker import LocalBroker
 from .runtime import LocalRuntime
