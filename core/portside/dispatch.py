@@ -13,6 +13,7 @@ from typing import Any
 
 from . import logs
 from .codec import BodyError
+from .invoke import bind
 from .message import Message
 from .pipeline import Middleware, Next, compose
 from .result import _SUCCESS, Error, Result, Status
@@ -74,7 +75,7 @@ class Dispatcher:
                     Error("unknown_topic", f"no handler for topic {topic!r}; "
                           f"handled topics: {', '.join(self.service.topics)}")
                 )
-            chain = self._chains[topic] = compose(handler.middleware, handler.bind(self.flush, crashed))
+            chain = self._chains[topic] = compose(handler.middleware, bind(handler, self.flush, crashed))
         return chain(message)
 
     def flush(self, message: Message, outbox: list[Message]) -> Result[Any] | None:
