@@ -215,6 +215,21 @@ def test_malformed_native_targets_are_refused_on_aws() -> None:
     assert "'arn:aws:s3:::bucket' is not an AWS destination" in text
 
 
+@pytest.mark.parametrize(
+    ("bindings", "options", "where"),
+    [
+        ((queue("inbox", "t.main", dead_letter="arn:aws:s3:::bucket"),), {}, "queue('inbox', dead_letter=...)"),
+        ((), {"dead_letter": "arn:aws:s3:::bucket"}, "App(dead_letter=...)"),
+    ],
+)
+def test_a_malformed_dead_letter_target_alone_is_refused(
+    bindings: tuple[Binding, ...], options: dict[str, Any], where: str
+) -> None:
+    # No destination names a target: the dead-letter choice alone must still be parsed.
+    text = refused(*bindings, **options)
+    assert f"{where}: 'arn:aws:s3:::bucket' is not an AWS destination" in text
+
+
 def test_schedules_eventbridge_cannot_express_are_refused() -> None:
     build(schedule("nightly", "t.main", "0 2 * * *"), schedule("often", "t.main", "rate(5 minutes)"))
     with pytest.raises(StartupError):

@@ -14,6 +14,8 @@ import sys
 
 GENERAL_PATH = (
     "portside.dispatch",
+    "portside.invoke",
+    "portside.kit.shapes",
     "portside.http_flow",
     "portside.http_types",
     "portside.logs",
@@ -22,6 +24,7 @@ GENERAL_PATH = (
     "portside.publisher",
     "portside_aws.apigw_v2",
     "portside_aws.http_common",
+    "portside_aws.targets",
     "pluggy",
     "logging",
 )

@@ -29,9 +29,7 @@ SOURCE_MAX_BYTES = {
 
 
 def problems(app: App) -> list[str]:
-    from .targets import TARGET_MAX_BYTES, target_problems
-
-    found = target_problems(app)
+    found = _target_problems(app)
     for binding in app.bindings:
         kind = binding.kind.value
         options = binding.options_for("aws")
@@ -61,6 +59,8 @@ def problems(app: App) -> list[str]:
         target = dead_letter or app.dead_letter_target
         if target is None or target in (DROP, HAND_BACK) or source not in SOURCE_MAX_BYTES:
             continue
+        from .targets import TARGET_MAX_BYTES
+
         service = _target_service(app, target)
         largest = _positive(options.get("max_body_bytes")) or SOURCE_MAX_BYTES[source]
         if service is not None and largest > TARGET_MAX_BYTES[service]:
@@ -72,6 +72,18 @@ def problems(app: App) -> list[str]:
             )
     found += _schedule_problems(app)
     return found
+
+
+def _target_problems(app: App) -> list[str]:
+    """targets.target_problems, for an App that names a target at all (else targets.py, which
+    parses them, stays out of the cold start)."""
+    if app.dead_letter_target is None and not any(
+        binding.kind == "destination" or getattr(binding, "dead_letter", None) for binding in app.bindings
+    ):
+        return []
+    from .targets import target_problems
+
+    return target_problems(app)
 
 
 def _target_service(app: App, target: str) -> str | None:

@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
     from .batch import Batch
     from .cookies import join_cookies, split_cookies, split_set_cookie
     from .delivery import DELIVERY_HEADER, DELIVERY_STATUS, render_delivery
-    from .entry import MISS, EntryPoint, HttpShape, LazyShape, MessageShape, UnsupportedEvent, ran_answer
+    from .entry import MISS, EntryPoint, LazyShape, UnsupportedEvent, ran_answer
     from .packaging import PackageError, PackageReport
     from .publishing import PublisherBase
     from .records import (
@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
         text,
         unroutable_reason,
     )
+    from .shapes import HttpShape, MessageShape
     from .testing import Delivered, Outgoing, TestingKit
 
 # name -> the module (relative to portside.kit) that defines it. Imported on first use: an
@@ -93,7 +94,7 @@ _LAZY = {
     "FIELDS": "..schedules",
     "HAND_BACK": "..bindings",
     "HttpBinding": "..bindings",
-    "HttpShape": ".entry",
+    "HttpShape": ".shapes",
     "LazyShape": ".entry",
     "LANE_HEADERS": "..lanes",
     "Lane": "..lanes",
@@ -102,7 +103,7 @@ _LAZY = {
     "Inbound": "..inbound",
     "MESSAGE_TOPIC": "..bindings",
     "Malformed": ".records",
-    "MessageShape": ".entry",
+    "MessageShape": ".shapes",
     "NEUTRAL_EVENTS": "..bindings",
     "OBJECT_CREATED": "..bindings",
     "OBJECT_DELETED": "..bindings",

@@ -23,7 +23,7 @@ a 500 in the HTTP error format, or Redeliver for messages (nothing is lost).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PortsideError, Redeliver
 from ..message import Message
@@ -34,28 +34,12 @@ from .invocation import _native
 # start that takes a lane (portside.lanes) never does.
 if TYPE_CHECKING:
     from ..app import App
-    from ..http_types import HttpRequest, HttpResponse
+    from ..http_types import HttpResponse
     from ..lanes import Ran
     from .batch import Batch
 
 
-class HttpShape(Protocol):
-    KIND: str
-
-    def matches(self, event: Any) -> bool: ...
-    def to_request(self, event: Any, context: Any, options: Any) -> HttpRequest: ...
-    def to_response(self, response: HttpResponse, event: Any) -> Any: ...
-
-
-class MessageShape(Protocol):
-    KIND: str
-
-    def matches(self, event: Any) -> bool: ...
-    def to_batch(self, app: App, event: Any, context: Any, options: Any) -> Batch: ...
-    def to_answer(self, batch: Batch) -> Any: ...
-
-
-Shape = Any  # an HttpShape or a MessageShape module
+Shape = Any  # an HttpShape or a MessageShape module (kit/shapes.py)
 
 
 class LazyShape:
