@@ -22,7 +22,6 @@ from .bindings import (
     subscription,
 )
 from .codec import Limits
-from .context import Context
 from .errors import BindingError, HandlerDefinitionError, PortsideError, StartupError, UndeclaredTopic
 from .headers import Headers
 from .lazy import lazy_attribute
@@ -33,11 +32,13 @@ from .result import Error, Result, Status
 from .service import Service
 
 if TYPE_CHECKING:  # imported on first use: a cold start through a lane never needs them
+    from .context import Context
     from .http_types import HttpRequest, HttpResponse
     from .publisher import InMemoryPublisher, Publisher, PublishError
     from .settlement import Settlement, State
 
 _LAZY = {
+    "Context": ".context",
     "HttpRequest": ".http_types",
     "HttpResponse": ".http_types",
     "InMemoryPublisher": ".publisher",

@@ -7,6 +7,7 @@ built in invoke.py, when the topic's first message comes (a fast lane needs none
 from __future__ import annotations
 
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -14,7 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .context import Context
 from .errors import HandlerDefinitionError
 from .message import Message
 from .pipeline import Middleware
@@ -106,6 +106,7 @@ class Handler:
                     return None
         return frozenset(names)
 
+
 def deferrable_topics(handlers: Mapping[str, Handler], outer: Sequence[Middleware]) -> frozenset[str]:
     """Topics whose JSON may be parsed lazily (codec.LazyJson): the handler validates its body
     before running (and not strictly) and no middleware (`outer`: the App's and the Service's)
@@ -150,10 +151,11 @@ def _plan(fn: HandlerFn) -> tuple[tuple[str, ...], Any]:
     name = getattr(fn, "__qualname__", repr(fn))
     plan: list[str] = []
     body_type: Any = None
+    context = _context_class()
     for param_name, annotation in _parameters(fn, name):
         if annotation is Message:
             plan.append(_MESSAGE)
-        elif annotation is Context:
+        elif context is not None and annotation is context:
             plan.append(_CONTEXT)
         elif annotation is inspect.Parameter.empty:
             raise HandlerDefinitionError(
@@ -169,6 +171,13 @@ def _plan(fn: HandlerFn) -> tuple[tuple[str, ...], Any]:
             body_type = annotation
             plan.append(_BODY)
     return tuple(plan), body_type
+
+
+def _context_class() -> type | None:
+    """portside.Context, when something imported it: only then can a handler name it, and a
+    service whose handlers never do starts without loading its module."""
+    module = sys.modules.get(__package__ + ".context")
+    return None if module is None else module.Context
 
 
 _VARIADIC = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS

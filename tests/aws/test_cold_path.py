@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 GENERAL_PATH = (
+    "portside.context",
     "portside.dispatch",
     "portside.invoke",
     "portside.kit.shapes",

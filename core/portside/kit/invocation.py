@@ -10,9 +10,10 @@ Lambda context: function ARN, deadline) and the handler Context of the message b
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..context import Context
+if TYPE_CHECKING:
+    from ..context import Context
 
 _native: ContextVar[Any] = ContextVar("portside_native_context", default=None)
 _current: ContextVar[Context | None] = ContextVar("portside_handler_context", default=None)
