@@ -49,6 +49,7 @@ def bind(handler: Handler, flush: Flush, crashed: Callable[[Message, Exception],
 
     validate, validate_json = _validators(handler)
     plan = handler.plan
+
     def body_of(message: Message) -> Any:
         raw = message._body
         if type(raw) is LazyJson:

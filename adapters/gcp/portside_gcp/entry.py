@@ -31,7 +31,7 @@ from portside import App, Error, Headers, HttpResponse, Message, Result, logs
 from portside.kit import MISS, EntryPoint, Redeliver, UnsupportedEvent
 
 from .deployment import Deployment, Invocation
-from .native import Request
+from .native import Request, to_flask
 from .security import TokenVerifier, Unauthenticated, VerifierUnavailable
 from .settings import GcpSettings
 
@@ -95,6 +95,14 @@ class Target:
         # `flask request -> flask response | MISS`, tried first; None when no handler has a lane
         # (set it to None to serve through the general path only, as the differential tests do).
         self.fast: Callable[[Any], Any] | None = fast_path(self)
+
+    def general_request(self, flask_request: Any) -> Request:
+        """The Request the general path reads, for a request a fast lane already took (so its
+        body is within the limit: the lane checked it first)."""
+        request = self.native(flask_request)
+        if not isinstance(request, Request):
+            raise TypeError("a request the fast path took has become too large")
+        return request
 
     def native(self, flask_request: Any) -> Request | HttpResponse:
         """The Request a Flask request becomes, or the answer when its body is too large."""
@@ -201,14 +209,6 @@ def raw_path(environ: Any, decoded: str) -> str:
         if path.startswith("/"):
             return path
     return quote(decoded or "/", safe=_PATH_SAFE)
-
-
-def to_flask(response: HttpResponse) -> Any:
-    import flask
-
-    headers = list(response.headers.items())
-    headers += (("Set-Cookie", cookie) for cookie in response.cookies)
-    return flask.Response(response.body, status=response.status, headers=headers)
 
 
 def build(app: App, settings: GcpSettings | None = None, *, register: bool = True) -> Callable[[Any], Any]:

@@ -22,8 +22,7 @@ from portside.kit import MISS, invocation
 
 from . import http_request
 from .deployment import Invocation
-from .entry import to_flask
-from .native import Request
+from .native import to_flask
 
 if TYPE_CHECKING:
     from .entry import Target
@@ -113,14 +112,6 @@ class Http:
             status, headers, text_body = answer
             return self.response(text_body, status=status, headers=headers)
         # The handler ran; the general renderer answers, with the request the general path reads.
-        request = general_request(self.target, flask_request)
+        request = self.target.general_request(flask_request)
         http = http_request.to_request(request, context, self.target.deployment)
         return to_flask(self.lanes.render(answer, http))
-
-
-def general_request(target: Target, flask_request: Any) -> Request:
-    """The Request the general path reads (the body is within the limit: checked first)."""
-    request = target.native(flask_request)
-    if not isinstance(request, Request):
-        raise TypeError("a request the fast path took has become too large")
-    return request

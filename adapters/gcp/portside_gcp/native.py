@@ -1,4 +1,5 @@
-"""The one native input every shape reads: an HTTP request as the Functions Framework got it.
+"""The one native input every shape reads, an HTTP request as the Functions Framework got it,
+and the native answer it gets back (`to_flask`).
 
 The entry point copies what it needs from the Flask request into a `Request` (method, the path
 still percent-encoded, the raw query string, headers, body), so every shape is a pure function
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portside import Headers
+
+if TYPE_CHECKING:
+    from portside import HttpResponse
 
 _UNPARSED: Any = object()
 _JSON_MEDIA = ("", "application/json", "text/json")
@@ -87,3 +91,12 @@ class Request:
     def header(self, name: str) -> str | None:
         """A header by lower-case name."""
         return self.headers.get_lowercase(name)
+
+
+def to_flask(response: HttpResponse) -> Any:
+    """The Flask response the Functions Framework sends for `response`."""
+    import flask
+
+    headers = list(response.headers.items())
+    headers += (("Set-Cookie", cookie) for cookie in response.cookies)
+    return flask.Response(response.body, status=response.status, headers=headers)

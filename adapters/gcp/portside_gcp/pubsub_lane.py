@@ -20,9 +20,8 @@ from portside import HttpResponse, State, Status
 from portside.kit import DELIVERY_HEADER, DELIVERY_STATUS, MISS, Lane, Malformed, Redeliver, text
 
 from . import cloudevent_binary, pubsub, pubsub_push
-from .entry import to_flask
 from .events import PUBLISHED
-from .fast import general_request
+from .native import to_flask
 from .options import short_name
 from .routes import SCHEDULE_ATTRIBUTE
 
@@ -157,7 +156,7 @@ class PubSubLane:
         """The general answer for what the handler returned or raised: the request read by its
         shape into a Batch that settles the lane's outcome (the handler is not run again)."""
         entry = self.target.entry
-        request = general_request(self.target, flask_request)
+        request = self.target.general_request(flask_request)
         try:
             batch = shape.to_batch(
                 self.app, request, context, self.target.deployment,
