@@ -80,9 +80,12 @@ class App:
         for binding in self.bindings:
             if isinstance(binding, HttpBinding) and binding.topic in service.handlers:
                 self.router.add(binding.method, binding.path, binding.topic)
-        self._middleware = tuple(middleware)
+        # What the dispatcher is built from on first use, as it stands now: a handler or
+        # middleware added to the Service later was never checked, and changes nothing here.
+        self._handlers = dict(service.handlers)
+        self._outer = (*middleware, *service.middleware)
         self._dispatcher_built: Dispatcher | None = None
-        self.deferrable = deferrable_topics(service.handlers, [*self._middleware, *service.middleware])
+        self.deferrable = deferrable_topics(self._handlers, self._outer)
         # Topics whose handler takes only its model: adapters may serve them without the
         # general path's objects (see lanes.py); decided here, once.
         self.lanes: dict[str, Lane] = {
@@ -108,7 +111,7 @@ class App:
             from .dispatch import Dispatcher
 
             dispatcher = self._dispatcher_built = Dispatcher(
-                self.service, self._middleware, self._send, self.deferrable
+                self._handlers, self._outer, self._send, self.deferrable
             )
         return dispatcher
 

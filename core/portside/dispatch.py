@@ -8,16 +8,16 @@ becomes an `error` Result (logged with its traceback), and a message that carrie
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import logs
 from .codec import BodyError
+from .handlers import Handler
 from .invoke import bind
 from .message import Message
 from .pipeline import Middleware, Next, compose
 from .result import _SUCCESS, Error, Result, Status
-from .service import Service
 
 # Attempts and pauses for sending a successful handler's outbox before answering retry_later.
 PUBLISH_ATTEMPTS = 3
@@ -30,23 +30,25 @@ class Dispatcher:
     """Per-topic handler chains inside the app- and service-wide middleware."""
 
     def __init__(
-        self, service: Service, middleware: Sequence[Middleware], send: Send, deferrable: frozenset[str]
+        self,
+        handlers: Mapping[str, Handler],
+        outer: Sequence[Middleware],
+        send: Send,
+        deferrable: frozenset[str],
     ) -> None:
-        """`deferrable`: the topics whose JSON is parsed lazily (handlers.deferrable_topics)."""
-        self.service = service
+        """`handlers` and `outer` (the App's, then the Service's middleware) as the App was built
+        with them; `deferrable`: the topics whose JSON is parsed lazily (handlers.deferrable_topics)."""
+        self.handlers = handlers
         self._send = send
         # Each topic's chain is built when its first message comes: a cold start pays only for
         # the handlers it runs (every check on a handler ran when it was registered).
         self._chains: dict[str, Next] = {}
-        outer = [*middleware, *service.middleware]
         self._pipeline = compose(outer, self._route_topic)
         self._direct = not outer
         self.deferrable = deferrable
         # The names each deferrable handler's model reads, where it ignores all others.
         self.body_fields: dict[str, frozenset[str]] = {
-            topic: fields
-            for topic in deferrable
-            if (fields := service.handlers[topic].model_fields()) is not None
+            topic: fields for topic in deferrable if (fields := handlers[topic].model_fields()) is not None
         }
 
     def dispatch(self, message: Message) -> Result[Any]:
@@ -69,11 +71,11 @@ class Dispatcher:
         topic = message.topic
         chain = self._chains.get(topic)
         if chain is None:
-            handler = self.service.handlers.get(topic)
+            handler = self.handlers.get(topic)
             if handler is None:
                 return Result.not_found(
                     Error("unknown_topic", f"no handler for topic {topic!r}; "
-                          f"handled topics: {', '.join(self.service.topics)}")
+                          f"handled topics: {', '.join(self.handlers)}")
                 )
             chain = self._chains[topic] = compose(handler.middleware, bind(handler, self.flush, crashed))
         return chain(message)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,8 +11,11 @@ from portside import (
     OBJECT_CREATED,
     App,
     Message,
+    Next,
+    Result,
     Service,
     StartupError,
+    Status,
     TransportKind,
     destination,
     event,
@@ -165,3 +169,31 @@ def test_load_app_overrides_adapter_for_one_import(tmp_path: Path) -> None:
     assert load_app(tmp_path / "main.py", adapter="aws").adapter_name == "aws"
     assert load_app(tmp_path / "main.py").adapter_name == "local"
     assert Message("t").transport == "direct"
+
+
+def test_an_app_serves_the_service_as_it_was_built() -> None:
+    # The dispatcher is built on first use; what was added to the Service after the App was
+    # built (and so never checked) still changes nothing.
+    service = Service("s")
+
+    @service.handler("t.known")
+    def known(message: Message) -> dict[str, str]:
+        return {"topic": message.topic}
+
+    app = App(service, adapter="local")
+    seen: list[str] = []
+
+    @service.handler("t.late", publishes=["t.nowhere"])
+    def late(message: Message) -> None:
+        return None
+
+    @service.use
+    def spy(message: Message, call_next: Next) -> Result[Any]:
+        seen.append(message.topic)
+        return call_next(message)
+
+    assert app.dispatch(Message("t.known")).payload == {"topic": "t.known"}
+    unknown = app.dispatch(Message("t.late"))
+    assert unknown.status is Status.NOT_FOUND
+    assert unknown.errors[0].code == "unknown_topic" and "handled topics: t.known" in unknown.errors[0].message
+    assert seen == []
