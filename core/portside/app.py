@@ -83,6 +83,8 @@ class App:
         # What the dispatcher is built from on first use, as it stands now: a handler or
         # middleware added to the Service later was never checked, and changes nothing here.
         self._handlers = dict(service.handlers)
+        for handler in self._handlers.values():
+            handler.adapt_body_type()
         self._outer = (*middleware, *service.middleware)
         self._dispatcher_built: Dispatcher | None = None
         self.deferrable = deferrable_topics(self._handlers, self._outer)

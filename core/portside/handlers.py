@@ -67,9 +67,21 @@ class Handler:
         self.publishes = frozenset(publishes)
         self.is_async = inspect.iscoroutinefunction(fn)
         self.plan, self.body_type = _plan(fn)
-        # A body type other than a model needs a TypeAdapter: built now, so a type pydantic
-        # cannot validate fails at registration rather than at the first message.
-        self._adapted = None if _is_model_or_any(self.body_type) else _adapter_validators(self.body_type)
+        self.adapted: tuple[Callable[[Any], Any], Callable[[Any], Any]] | None = None
+
+    def adapt_body_type(self) -> None:
+        """Build the TypeAdapter a body type other than a model needs. The App does it when it
+        is built (its dispatcher comes later, on first use), so a type pydantic cannot validate
+        still fails at startup, and a forward reference resolved by then still works."""
+        if self.adapted is None and not _is_model_or_any(self.body_type):
+            try:
+                self.adapted = _adapter_validators(self.body_type)
+            except Exception as exc:
+                raise HandlerDefinitionError(
+                    f"handler {self.topic!r}: pydantic cannot validate its body type "
+                    f"{self.body_type!r} ({type(exc).__name__}: {exc}). Annotate the body with a "
+                    "pydantic model, a type pydantic validates (list[Model], dict[str, int]...) or Any."
+                ) from exc
 
     @property
     def validates_body(self) -> bool:

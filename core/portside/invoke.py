@@ -124,8 +124,9 @@ def bind(handler: Handler, flush: Flush, crashed: Callable[[Message, Exception],
 
 def _validators(handler: Handler) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
     """(validate a decoded body, validate JSON text) for the body parameter's type."""
-    if handler._adapted is not None:
-        return handler._adapted
+    handler.adapt_body_type()
+    if handler.adapted is not None:
+        return handler.adapted
     body_type = handler.body_type
     if body_type is None or body_type is Any or body_type is object:
         return _identity, _parse

@@ -219,3 +219,47 @@ def test_json_bodies_validate_alike_with_or_without_deferred_parsing() -> None:
         assert deferred.json().get("error", {}).get("errors") == merged.json().get("error", {}).get("errors")
     assert client.post("/strict", data=b'{"name": "a", "qty": "2"}').status == 400  # strict: no coercion
     assert client.post("/strict/t", data=b'{"name": "a", "qty": "2"}').status == 400
+
+
+
+class Opaque:  # not a model, and pydantic has no schema for it
+    pass
+
+
+def test_a_body_type_pydantic_cannot_validate_stops_the_app() -> None:
+    service = Service("s")
+
+    @service.handler("t.opaque")
+    def opaque(body: Opaque) -> None:
+        return None
+
+    with pytest.raises(HandlerDefinitionError, match=r"'t\.opaque': pydantic cannot validate its body type"):
+        App(service, adapter="local")
+
+
+FORWARD_REFERENCE = """
+from pydantic import BaseModel
+from portside import App, Message, Service
+
+class Order(BaseModel):
+    lines: "list[Line]"  # Line is defined after the handler is registered
+
+service = Service("s")
+
+@service.handler("t.orders")
+def orders(body: list[Order]) -> dict:
+    return {"lines": sum(len(order.lines) for order in body)}
+
+class Line(BaseModel):
+    sku: str
+
+Order.model_rebuild()
+app = App(service, adapter="local")
+result = app.dispatch(Message("t.orders", [{"lines": [{"sku": "a"}, {"sku": "b"}]}]))
+"""
+
+
+def test_a_body_type_with_a_forward_reference_resolved_before_the_app_is_built() -> None:
+    namespace: dict[str, Any] = {"__name__": "forward_reference"}
+    exec(compile(FORWARD_REFERENCE, "<forward reference>", "exec", dont_inherit=True), namespace)
+    assert namespace["result"].payload == {"lines": 2}
