@@ -86,7 +86,7 @@ class App:
         for handler in self._handlers.values():
             handler.adapt_body_type()
         self._outer = (*middleware, *service.middleware)
-        self._dispatcher_built: Dispatcher | None = None
+        self._dispatcher: Dispatcher | None = None  # see _dispatcher_now
         self.deferrable = deferrable_topics(self._handlers, self._outer)
         # Topics whose handler takes only its model: adapters may serve them without the
         # general path's objects (see lanes.py); decided here, once.
@@ -104,17 +104,14 @@ class App:
         self._publisher: Publisher | None = publisher
         self._entry_point: Any = _UNSET
 
-    @property
-    def _dispatcher(self) -> Dispatcher:
+    def _dispatcher_now(self) -> Dispatcher:
         """The general path's dispatcher, built on first use: a cold start whose first message
         takes a lane (lanes.py) never loads it."""
-        dispatcher = self._dispatcher_built
+        dispatcher = self._dispatcher
         if dispatcher is None:
             from .dispatch import Dispatcher
 
-            dispatcher = self._dispatcher_built = Dispatcher(
-                self._handlers, self._outer, self._send, self.deferrable
-            )
+            dispatcher = self._dispatcher = Dispatcher(self._handlers, self._outer, self._send, self.deferrable)
         return dispatcher
 
     @property
@@ -152,7 +149,7 @@ class App:
     # ------------------------------------------------------------------ messages
     def dispatch(self, message: Message) -> Result[Any]:
         """Message in, Result out. Never raises: the error boundary turns exceptions into `error`."""
-        return self._dispatcher.dispatch(message)
+        return (self._dispatcher or self._dispatcher_now()).dispatch(message)
 
     def receive(self, inbound: Inbound) -> Message:
         """The Message an adapter's Inbound record becomes (decoded with the App's limits)."""
@@ -197,7 +194,8 @@ class App:
         from .http_flow import http_message
 
         return http_message(
-            request, self.router, self.base_paths, self.limits, self.deferrable, self._dispatcher.body_fields
+            request, self.router, self.base_paths, self.limits, self.deferrable,
+            (self._dispatcher or self._dispatcher_now()).body_fields,
         )
 
     def render_http(self, result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:

@@ -175,7 +175,7 @@ def _read_event(path: Path) -> Any:
 def _recording(app: App) -> list[tuple[Message, Result[Any]]]:
     """Record every (message, result) the app dispatches from now on."""
     seen: list[tuple[Message, Result[Any]]] = []
-    dispatcher = app._dispatcher  # what App.dispatch and kit.Batch both call
+    dispatcher = app._dispatcher_now()  # what App.dispatch and kit.Batch both call
     dispatch = dispatcher.dispatch
 
     def recording(message: Message) -> Result[Any]:

@@ -88,7 +88,7 @@ class Batch:
             return
         outcomes = self._outcomes
         app = self.app
-        dispatch, deliver = app._dispatcher.dispatch, app.deliver  # the App's own, one call less
+        dispatch, deliver = app._dispatcher_now().dispatch, app.deliver  # the App's own, one call less
         blocked: set[Hashable] = set()
         ordered = self.ordered
         for message, _, dead_letter, group, given in self._entries:
@@ -106,13 +106,14 @@ class Batch:
 
     def _settle_whole(self) -> None:
         app = self.app
+        dispatch = app._dispatcher_now().dispatch
         blocked: set[Hashable] = set()
         results: list[Result[Any] | None] = []  # None: held back behind its group's failure
         for message, _, _, group, given in self._entries:
             if self.ordered and group in blocked:
                 results.append(None)
                 continue
-            dispatched = app._dispatcher.dispatch(message) if given is None else given
+            dispatched = dispatch(message) if given is None else given
             results.append(dispatched)
             if self.ordered and _DELIVERY[dispatched.status] is Delivery.RETRY:
                 blocked.add(group)
