@@ -11,7 +11,7 @@ every binding, option and target (see startup_checks.py).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .binding_table import BindingTable
@@ -178,31 +178,26 @@ class App:
     # ------------------------------------------------------------------ HTTP
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         """Route, decode, dispatch and render one HTTP request. Never raises."""
-        from .dispatch import crashed
-        from .http_flow import render_http
-
         try:
             message = self.http_message(request)
         except Exception as exc:  # a defect in an adapter's request: still answer cleanly
+            from .dispatch import crashed
+
             message = Message("", None, id=request.id, transport=request.transport)
             message = message.replace(failure=crashed(message, exc))
         result = self.dispatch(message)
-        return render_http(result, message, head=request.method.upper() == "HEAD")
+        return _render_http(result, message, head=request.method.upper() == "HEAD")
 
     def http_message(self, request: HttpRequest) -> Message:
         """The Message an HTTP request becomes (see http_flow.http_message for the body rule)."""
-        from .http_flow import http_message
-
-        return http_message(
+        return _http_message(
             request, self.router, self.base_paths, self.limits, self.deferrable,
             (self._dispatcher or self._dispatcher_now()).body_fields,
         )
 
     def render_http(self, result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:
         """Result -> status code (outcome table), JSON body, headers."""
-        from .http_flow import render_http
-
-        return render_http(result, message, head=head)
+        return _render_http(result, message, head=head)
 
 
 # Messages are read and settled by modules an HTTP-only cold start never loads.
@@ -218,6 +213,29 @@ def _settle(message: Message, result: Result[Any], dead_letter: str | None, publ
     from .settlement import settle as _settle
 
     return _settle(message, result, dead_letter, publisher)
+
+
+# The general HTTP path's reader and renderer load with the first request that needs them (a
+# request that takes a lane never does).
+def _http_message(
+    request: HttpRequest,
+    router: Router,
+    base_paths: Sequence[str],
+    limits: Limits,
+    deferrable: frozenset[str],
+    body_fields: Mapping[str, frozenset[str]],
+) -> Message:
+    global _http_message
+    from .http_flow import http_message as _http_message
+
+    return _http_message(request, router, base_paths, limits, deferrable, body_fields)
+
+
+def _render_http(result: Result[Any], message: Message, *, head: bool = False) -> HttpResponse:
+    global _render_http
+    from .http_flow import render_http as _render_http
+
+    return _render_http(result, message, head=head)
 
 
 def _base_paths(base_path: str | Sequence[str]) -> tuple[str, ...]:
