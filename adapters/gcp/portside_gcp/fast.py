@@ -25,10 +25,10 @@ from .deployment import Invocation
 from .native import to_flask
 
 if TYPE_CHECKING:
-    from .entry import Target
+    from .lane_target import LaneTarget
 
 
-def fast_path(target: Target) -> Callable[[Any], Any] | None:
+def fast_path(target: LaneTarget) -> Callable[[Any], Any] | None:
     """`flask request -> flask response | MISS` for the target, or None when the App has no
     lane (or Flask is missing, so no Flask request can come)."""
     app = target.app
@@ -86,7 +86,7 @@ def lane_path(environ: Any) -> str | None:
 class Http:
     """Requests whose route leads to a lane, through `App.http_lanes`."""
 
-    def __init__(self, target: Target, response: Any) -> None:
+    def __init__(self, target: LaneTarget, response: Any) -> None:
         self.target = target
         self.lanes = target.app.http_lanes
         self.response = response

@@ -26,7 +26,7 @@ from .options import short_name
 from .routes import SCHEDULE_ATTRIBUTE
 
 if TYPE_CHECKING:
-    from .entry import Target
+    from .lane_target import LaneTarget
 
 _JSON = "application/json"
 _CORRELATION = "x-correlation-id"
@@ -39,7 +39,7 @@ Found = tuple[dict[str, Any], "str | None", Any, "str | None"]
 class PubSubLane:
     """The answer to a request carrying one Pub/Sub message a lane serves, or MISS."""
 
-    def __init__(self, target: Target, response: Any) -> None:
+    def __init__(self, target: LaneTarget, response: Any) -> None:
         self.target = target
         self.app = target.app
         self.routes = target.deployment.routes
