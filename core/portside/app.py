@@ -76,13 +76,14 @@ class App:
         self.limits = limits or Limits()
         self.dead_letter_target = dead_letter
         self.base_paths = _base_paths(base_path)
+        # The handlers and middleware as they stand now: everything below, and the dispatcher
+        # built on first use, reads these; a handler or middleware added to the Service later
+        # was never checked, and changes nothing here.
+        self._handlers = dict(service.handlers)
         self.router = Router()
         for binding in self.bindings:
-            if isinstance(binding, HttpBinding) and binding.topic in service.handlers:
+            if isinstance(binding, HttpBinding) and binding.topic in self._handlers:
                 self.router.add(binding.method, binding.path, binding.topic)
-        # What the dispatcher is built from on first use, as it stands now: a handler or
-        # middleware added to the Service later was never checked, and changes nothing here.
-        self._handlers = dict(service.handlers)
         for handler in self._handlers.values():
             handler.adapt_body_type()
         self._outer = (*middleware, *service.middleware)
@@ -92,7 +93,7 @@ class App:
         # general path's objects (see lanes.py); decided here, once.
         self.lanes: dict[str, Lane] = {
             topic: Lane(handler, self.limits.max_body_bytes, self.limits.max_depth)
-            for topic, handler in service.handlers.items()
+            for topic, handler in self._handlers.items()
             if topic in self.deferrable and qualifies(handler)
         }
         self.http_lanes = HttpLanes(self.router.find, self.base_paths, self.lanes, self.http_message)
