@@ -12,7 +12,8 @@ from typing import Any
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from portside import Result, Service
+from portside import Result, Service, http
+from portside.kit import HttpBinding
 
 
 class Order(BaseModel):
@@ -79,6 +80,18 @@ def register(service: Service, recorder: Recorder) -> None:
     @service.handler("filler")
     def filler(order: Order) -> Any:
         return recorder.record("filler", order)
+
+
+def http_bindings() -> list[HttpBinding]:
+    """The routes the HTTP lane tests bind: two that lead to a lane (with and without a path
+    parameter), a filler, a static route under a parameter's parent, and a HEAD route."""
+    return [
+        http("GET /r/{id}", "filler"),
+        http("HEAD /h/{id}", "filler"),  # answered without its body
+        http("POST /orders/{id}", "orders.create"),
+        http("POST /orders", "orders.create"),
+        http("PUT /orders/static", "filler"),
+    ]
 
 
 def calls_during(fn: Callable[..., Any], *args: Any) -> list[str]:

@@ -24,7 +24,16 @@ from portside.kit import MISS, EntryPoint
 from portside.publisher import InMemoryPublisher
 from portside_aws.entry import entry_point
 from portside_aws.settings import AwsSettings
-from tests.lane_cases import MODES, Order, Recorder, calls_during, mostly, register, without_generated_ids
+from tests.lane_cases import (
+    MODES,
+    Order,
+    Recorder,
+    calls_during,
+    http_bindings,
+    mostly,
+    register,
+    without_generated_ids,
+)
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:orders"
 OTHER_ARN = "arn:aws:sqs:us-east-1:123456789012:elsewhere"
@@ -38,11 +47,7 @@ def build(recorder: Recorder, dead_letter: str | None = None) -> App:
     app = App(
         service,
         [
-            http("GET /r/{id}", "filler"),
-            http("HEAD /h/{id}", "filler"),  # answered without its body
-            http("POST /orders/{id}", "orders.create"),
-            http("POST /orders", "orders.create"),
-            http("PUT /orders/static", "filler"),
+            *http_bindings(),
             queue("orders", "orders.ingest", dead_letter=dead_letter),
         ],
         adapter="aws",

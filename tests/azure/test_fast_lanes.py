@@ -35,7 +35,7 @@ from portside_azure import functionapp
 from portside_azure.functionapp import entry_point, generated
 from portside_azure.plan import HTTP, SERVICEBUS_QUEUE, SERVICEBUS_TOPIC, STORAGE_QUEUE, Spec
 from portside_azure.testing_kit import Context, storage_queue_message
-from tests.lane_cases import GENERATED_ID, MODES, Order, Recorder, calls_during, mostly, register
+from tests.lane_cases import GENERATED_ID, MODES, Order, Recorder, calls_during, http_bindings, mostly, register
 
 HOST = "https://lanes.azurewebsites.net/api"
 
@@ -53,11 +53,7 @@ def build(recorder: Recorder, dead_letter: str | None = None) -> App:
     app = App(
         service,
         [
-            http("GET /r/{id}", "filler"),
-            http("HEAD /h/{id}", "filler"),  # answered without its body
-            http("POST /orders/{id}", "orders.create"),
-            http("POST /orders", "orders.create"),
-            http("PUT /orders/static", "filler"),
+            *http_bindings(),
             queue("orders", "orders.ingest", dead_letter=dead_letter),
             queue("sb-orders", "orders.ingest", dead_letter=dead_letter, azure={"service": "servicebus"}),
             queue("sb-ordered", "orders.ingest", dead_letter=dead_letter, ordered=True,
