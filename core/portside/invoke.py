@@ -13,10 +13,10 @@ from pydantic import BaseModel, ValidationError
 
 from .codec import BodyError, LazyJson
 from .context import Context
-from .handlers import _BODY, _CONTEXT, _MESSAGE, _SUCCESS, to_result
+from .handlers import _BODY, _CONTEXT, _MESSAGE, to_result
 from .kit.invocation import bind_current, unbind_current
 from .message import Message
-from .result import Error, Result, Status
+from .result import _SUCCESS, Error, Result, Status
 
 if TYPE_CHECKING:
     from .handlers import Flush, Handler, Invoke
