@@ -67,6 +67,7 @@ class Handler:
         self.is_async = inspect.iscoroutinefunction(fn)
         self.plan, self.body_type = _plan(fn)
         self.adapted: tuple[Callable[[Any], Any], Callable[[Any], Any]] | None = None
+        self._defers_json: bool | None = None  # see defers_json
 
     def adapt_body_type(self) -> None:
         """Build the TypeAdapter a body type other than a model needs. The App does it when it
@@ -92,12 +93,17 @@ class Handler:
         """True when JSON text may be validated directly (codec.LazyJson) with the same outcome
         as validating the parsed value: the body is validated first and nothing in its schema is
         strict (strict fields accept more from JSON text, e.g. a UUID string, than from Python)."""
-        if not self.validates_body:
-            return False
-        body_type = self.body_type
-        if isinstance(body_type, type) and issubclass(body_type, BaseModel):
-            return not _is_strict(body_type.__pydantic_core_schema__)
-        return body_type in (None, Any, object)
+        defers = self._defers_json
+        if defers is None:  # decided once: the App asks for every handler, twice
+            body_type = self.body_type
+            if not self.validates_body:
+                defers = False
+            elif isinstance(body_type, type) and issubclass(body_type, BaseModel):
+                defers = not _is_strict(body_type.__pydantic_core_schema__)
+            else:
+                defers = body_type in (None, Any, object)
+            self._defers_json = defers
+        return defers
 
     def model_fields(self) -> frozenset[str] | None:
         """The input names of the body's pydantic model (fields and string aliases) when it
@@ -159,7 +165,7 @@ def _is_strict(schema: Any) -> bool:
 
 
 def _plan(fn: HandlerFn) -> tuple[tuple[str, ...], Any]:
-    name = getattr(fn, "__qualname__", repr(fn))
+    name = getattr(fn, "__qualname__", None) or repr(fn)
     plan: list[str] = []
     body_type: Any = None
     context = _context_class()
