@@ -119,7 +119,7 @@ def mostly(common: Any, *others: Any, times: int = 3) -> st.SearchStrategy[Any]:
     return st.one_of(*(st.just(common) for _ in range(times)), st.sampled_from(others))
 
 
-GENERATED_ID = re.compile(r"\b[0-9a-f]{12}-[0-9a-f]+\b")  # portside.ids.new_id()
+GENERATED_ID = re.compile(r"\b[0-9a-f]{12}-[0-9a-f]+\b")  # portside.message.new_id()
 
 
 def without_generated_ids(answer: Any) -> str:

@@ -23,13 +23,12 @@ from .bindings import (
 )
 from .codec import Limits
 from .errors import BindingError, HandlerDefinitionError, PortsideError, StartupError, UndeclaredTopic
+from .handlers import Service
 from .headers import Headers
 from .lazy import lazy_attribute
 from .message import Message
-from .outcomes import OUTCOMES, Delivery, Outcome, outcome
 from .pipeline import Middleware, Next
-from .result import Error, Result, Status
-from .service import Service
+from .result import OUTCOMES, Delivery, Error, Outcome, Result, Status, outcome
 
 if TYPE_CHECKING:  # imported on first use: a cold start through a lane never needs them
     from .context import Context

@@ -14,20 +14,18 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .binding_table import BindingTable
-from .bindings import Binding, HttpBinding
+from .bindings import Binding, BindingTable, HttpBinding
 from .codec import Limits
-from .handlers import deferrable_topics
+from .handlers import Service, deferrable_topics
 from .lanes import HttpLanes, Lane, qualifies
 from .message import Message
 from .pipeline import Middleware
 from .result import Result
 from .routing import Router
-from .service import Service
 from .startup_checks import Plan, check_app
 
 if TYPE_CHECKING:
-    from .adapter_loading import Adapter
+    from .adapters import Adapter
     from .dispatch import Dispatcher
     from .http_types import HttpRequest, HttpResponse
     from .inbound import Inbound
@@ -98,7 +96,7 @@ class App:
         }
         self.http_lanes = HttpLanes(self.router.find, self.base_paths, self.lanes, self.http_message)
         self.adapter_name = os.environ.get("PORTSIDE_ADAPTER") or adapter
-        from .adapter_loading import load
+        from .adapters import load
 
         self.adapter: Adapter = load(self.adapter_name)
         check_app(Plan(service, self.bindings, self.adapter, dead_letter), self)

@@ -252,7 +252,7 @@ def _package_options(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _adapters(args: argparse.Namespace) -> int:
-    from .adapter_loading import available
+    from .adapters import available
 
     for name, module in sorted(available().items()):
         print(f"{name:<8} {module}")

@@ -1,4 +1,5 @@
-"""A registered handler: the user function and the plan its signature gives.
+"""Handlers keyed by topic: the Service that collects them, and each registered Handler (the
+user function and the plan its signature gives).
 
 All inspection happens once, at registration. The per-message callable the plan becomes is
 built in invoke.py, when the topic's first message comes (a fast lane needs none: lanes.py).
@@ -11,7 +12,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -24,12 +25,68 @@ HandlerFn = Callable[..., Any]
 Invoke = Callable[[Message], "Result[Any]"]
 # Sends a successful handler's outbox; returns None, or the Result to answer when sending failed.
 Flush = Callable[[Message, "list[Message]"], "Result[Any] | None"]
+F = TypeVar("F", bound=HandlerFn)
 
 _MESSAGE, _CONTEXT, _BODY = "message", "context", "body"
 _PAYLOAD_TYPES = (BaseModel, dict, list, str, int, float, bool, bytes)
 # Enum member lookups cost ~100 ns each on 3.11; the per-message path uses these constants.
 _OK, _NO_CONTENT = Status.OK, Status.NO_CONTENT
 _fast_result = Result._fast
+
+
+class Service:
+    """Collects handlers and service-wide middleware.
+
+    >>> from pydantic import BaseModel
+    >>> class Ping(BaseModel):
+    ...     text: str
+    >>> service = Service("demo")
+    >>> @service.handler("demo.ping")
+    ... def ping(body: Ping) -> dict[str, str]:
+    ...     return {"pong": body.text}
+    >>> service.topics
+    ('demo.ping',)
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.handlers: dict[str, Handler] = {}
+        self.middleware: list[Middleware] = []
+
+    def handler(
+        self, topic: str, *, publishes: Sequence[str] = (), middleware: Sequence[Middleware] = ()
+    ) -> Callable[[F], F]:
+        """Register the decorated function for `topic` (sync or async).
+
+        `publishes` lists the topics it may send with `ctx.publish`; publishing any other raises
+        UndeclaredTopic, and building an App fails when one of them has no destination."""
+        if not topic or not isinstance(topic, str):
+            raise HandlerDefinitionError("a handler topic is a non-empty string, e.g. 'orders.create'")
+        if isinstance(publishes, str) or not all(isinstance(t, str) and t for t in publishes):
+            raise HandlerDefinitionError(
+                f"handler {topic!r}: publishes is a list of topics, e.g. publishes=['orders.created']"
+            )
+
+        def register(fn: F) -> F:
+            if topic in self.handlers:
+                existing = self.handlers[topic].fn
+                raise HandlerDefinitionError(
+                    f"topic {topic!r} already has handler {existing.__qualname__}; "
+                    "one topic has exactly one handler"
+                )
+            self.handlers[topic] = Handler(topic, fn, middleware, publishes)
+            return fn
+
+        return register
+
+    def use(self, middleware: Middleware) -> Middleware:
+        """Add service-wide middleware (usable as a decorator); runs around every handler."""
+        self.middleware.append(middleware)
+        return middleware
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(self.handlers)
 
 
 def to_result(value: Any) -> Result[Any]:

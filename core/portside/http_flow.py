@@ -14,8 +14,7 @@ from .codec import BodyError, Limits, decode_body, encode_json
 from .dispatch import log_failure
 from .http_types import HttpRequest, HttpResponse
 from .message import CORRELATION_HEADER, IDEMPOTENCY_HEADER, Message
-from .outcomes import OUTCOMES
-from .result import _SUCCESS, Error, Result, Status
+from .result import _SUCCESS, OUTCOMES, Error, Result, Status
 from .routing import Router, strip_prefix
 
 _HTTP_STATUS = {status: row.http_status for status, row in OUTCOMES.items()}

@@ -23,10 +23,8 @@ from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
 from .handlers import to_result
-from .ids import new_id
-from .message import CORRELATION_HEADER, IDEMPOTENCY_HEADER
-from .outcomes import OUTCOMES
-from .result import _SUCCESS, Result, Status
+from .message import CORRELATION_HEADER, IDEMPOTENCY_HEADER, new_id
+from .result import _SUCCESS, OUTCOMES, Result, Status
 
 if TYPE_CHECKING:
     from .handlers import Handler

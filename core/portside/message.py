@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .codec import LazyJson
 from .headers import EMPTY_HEADERS, Headers
-from .ids import new_id
 
 if TYPE_CHECKING:
     from .result import Result
@@ -19,6 +20,15 @@ IDEMPOTENCY_HEADER = "idempotency-key"  # on an HTTP request, when present, it b
 # readable as a header, and decides only on bindings that dispatch by the message's topic.
 TOPIC_HEADER = "portside-topic"
 _NO_PARAMS: Mapping[str, str] = {}
+
+# Message ids: a random per-process prefix plus a counter (uuid4 costs ~1.5 us per call).
+_ID_PREFIX = os.urandom(6).hex()
+_ID_COUNTER = itertools.count(1)
+
+
+def new_id() -> str:
+    """A unique message id, cheap enough for every message that arrives without one."""
+    return f"{_ID_PREFIX}-{next(_ID_COUNTER):x}"
 
 
 class Message:

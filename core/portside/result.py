@@ -1,4 +1,6 @@
-"""What a handler produces: a neutral status, an optional payload and structured errors."""
+"""What a handler produces: a neutral status, an optional payload and structured errors; and
+the outcome table, what each status means on every kind of transport (adapters never invent
+their own mapping; they read `outcome(status)`)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,13 @@ import enum
 from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
+from .values import Value
+
 T = TypeVar("T")
 
 
 class Status(str, enum.Enum):
-    """The neutral vocabulary; `portside.outcomes.OUTCOMES` says what each means per transport."""
+    """The neutral vocabulary; `OUTCOMES` (below) says what each means per transport."""
 
     OK = "ok"
     CREATED = "created"
@@ -35,6 +39,47 @@ class Status(str, enum.Enum):
 _new = object.__new__
 _OK, _CREATED, _ACCEPTED = Status.OK, Status.CREATED, Status.ACCEPTED
 _SUCCESS = frozenset({Status.OK, Status.CREATED, Status.ACCEPTED, Status.NO_CONTENT})
+
+
+class Delivery(str, enum.Enum):
+    """What a queued or evented transport does with the message after dispatch."""
+
+    ACK = "ack"  # done: delete / complete / acknowledge
+    RETRY = "retry"  # transient: leave it for redelivery (the platform's retry policy applies)
+    DEAD_LETTER = "dead_letter"  # poison: retrying cannot help; park it for a human
+
+
+class Outcome(Value):
+    """One row of the table: the HTTP status code and the queued/evented delivery decision."""
+
+    __slots__ = ("delivery", "http_status")
+    http_status: int
+    delivery: Delivery
+
+    def __init__(self, http_status: int, delivery: Delivery) -> None:
+        self._init(http_status=http_status, delivery=delivery)
+
+
+OUTCOMES: dict[Status, Outcome] = {
+    Status.OK: Outcome(200, Delivery.ACK),
+    Status.CREATED: Outcome(201, Delivery.ACK),
+    Status.ACCEPTED: Outcome(202, Delivery.ACK),
+    Status.NO_CONTENT: Outcome(204, Delivery.ACK),
+    Status.INVALID: Outcome(400, Delivery.DEAD_LETTER),
+    Status.UNAUTHORIZED: Outcome(401, Delivery.DEAD_LETTER),
+    Status.FORBIDDEN: Outcome(403, Delivery.DEAD_LETTER),
+    Status.NOT_FOUND: Outcome(404, Delivery.DEAD_LETTER),
+    Status.METHOD_NOT_ALLOWED: Outcome(405, Delivery.DEAD_LETTER),
+    Status.CONFLICT: Outcome(409, Delivery.DEAD_LETTER),
+    Status.TOO_LARGE: Outcome(413, Delivery.DEAD_LETTER),
+    Status.UNSUPPORTED_MEDIA_TYPE: Outcome(415, Delivery.DEAD_LETTER),
+    Status.RETRY_LATER: Outcome(503, Delivery.RETRY),
+    Status.ERROR: Outcome(500, Delivery.RETRY),
+}
+
+
+def outcome(status: Status) -> Outcome:
+    return OUTCOMES[status]
 
 
 class Error:

@@ -22,9 +22,8 @@ from . import logs
 from .bindings import DROP, HAND_BACK
 from .codec import LazyJson, encode_json
 from .message import CORRELATION_HEADER, Message
-from .outcomes import OUTCOMES, Delivery
 from .publisher import Publisher
-from .result import Error, Result
+from .result import OUTCOMES, Delivery, Error, Result
 
 ERROR_HEADER = "x-portside-error"  # "<status>: <reason>" on a dead-lettered message
 SOURCE_HEADER = "x-portside-source"  # where a dead-lettered message was received (transport)

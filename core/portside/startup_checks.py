@@ -7,20 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .adapter_loading import Adapter
-from .binding_table import BindingTable
+from .adapters import Adapter
 from .bindings import (
     DROP,
     HAND_BACK,
     MESSAGE_TOPIC,
     Binding,
+    BindingTable,
     DestinationBinding,
     QueueBinding,
     SubscriptionBinding,
     is_logical_name,
 )
 from .errors import StartupError
-from .service import Service
+from .handlers import Service
 
 
 class Plan:

@@ -1,6 +1,6 @@
 """Which adapters the contract runs on, and one contract App + testing kit per adapter.
 
-Every installed adapter is included (portside.adapter_loading.available() plus the
+Every installed adapter is included (portside.adapters.available() plus the
 `portside_testing_kit` hook), narrowed like users' tests by `--portside-adapter=NAME`; one that
 cannot load, build the contract App or give a kit is reported as a skip naming why, which the
 suite-wide conftest turns into a failure under CI=true.

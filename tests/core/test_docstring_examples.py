@@ -8,11 +8,11 @@ from types import ModuleType
 import pytest
 
 import portside.app
+import portside.handlers
 import portside.result
-import portside.service
 
 
-@pytest.mark.parametrize("module", [portside.app, portside.result, portside.service], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [portside.app, portside.result, portside.handlers], ids=lambda m: m.__name__)
 def test_docstring_examples(module: ModuleType) -> None:
     outcome = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert outcome.attempted > 0

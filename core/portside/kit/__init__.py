@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..lazy import lazy_attribute
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported on first use
-    from ..adapter_hooks import Capabilities, hookimpl
+    from ..adapters import Capabilities, hookimpl
     from ..bindings import (
         DROP,
         HAND_BACK,
@@ -79,7 +79,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time each is imported 
 _LAZY = {
     "Batch": ".batch",
     "CORRELATION_HEADER": "..message",
-    "Capabilities": "..adapter_hooks",
+    "Capabilities": "..adapters",
     "Cron": "..schedules",
     "DAYS": "..schedules",
     "DELIVERY_HEADER": ".delivery",
@@ -130,7 +130,7 @@ _LAZY = {
     "cloudevents": ".cloudevents",
     "correlation": ".records",
     "error_body": "..http_flow",
-    "hookimpl": "..adapter_hooks",
+    "hookimpl": "..adapters",
     "invocation": ".invocation",
     "is_logical_name": "..bindings",
     "join_cookies": ".cookies",

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Redeliver
 from ..message import Message
-from ..outcomes import OUTCOMES, Delivery
-from ..result import Result
+from ..result import OUTCOMES, Delivery, Result
 from ..settlement import Settlement, State, order_preserved
 
 if TYPE_CHECKING:

@@ -60,7 +60,7 @@ class CloudEvent:
         specversion: str = SPECVERSION,
     ) -> None:
         if not id:
-            from ..ids import new_id
+            from ..message import new_id
 
             id = new_id()
         self.type = type

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..bindings import DROP, HAND_BACK, DestinationBinding, DestinationChannel
 from ..errors import StartupError
-from ..outcomes import OUTCOMES, Delivery
+from ..result import OUTCOMES, Delivery
 from ..settlement import State
 from ..values import Value
 

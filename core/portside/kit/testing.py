@@ -29,7 +29,7 @@ class Outgoing:
         attempt: int = 1,
         group: str | None = None,
     ) -> None:
-        from ..ids import new_id
+        from ..message import new_id
 
         self.data = data
         self.headers = dict(headers or {})

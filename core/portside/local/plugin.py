@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..adapter_hooks import Capabilities, hookimpl
+from ..adapters import Capabilities, hookimpl
 from ..app import App
 from ..inbound import Inbound
 from ..message import Message

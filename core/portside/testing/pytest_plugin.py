@@ -61,7 +61,7 @@ def installed_adapters() -> dict[str, str | None]:
     dependency). Adapters whose package is not installed at all are left out."""
     from importlib.util import find_spec
 
-    from ..adapter_loading import available, load
+    from ..adapters import available, load
 
     found: dict[str, str | None] = {}
     for name, module in sorted(available().items()):
