@@ -23,11 +23,10 @@ from .bindings import (
 )
 from .codec import Limits
 from .errors import BindingError, HandlerDefinitionError, PortsideError, StartupError, UndeclaredTopic
-from .handlers import Service
+from .handlers import Middleware, Next, Service
 from .headers import Headers
 from .lazy import lazy_attribute
 from .message import Message
-from .pipeline import Middleware, Next
 from .result import OUTCOMES, Delivery, Error, Outcome, Result, Status, outcome
 
 if TYPE_CHECKING:  # imported on first use: a cold start through a lane never needs them

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from .bindings import Binding, BindingTable, HttpBinding
 from .codec import Limits
-from .handlers import Service, deferrable_topics
+from .handlers import Middleware, Service, deferrable_topics
 from .lanes import HttpLanes, Lane, qualifies
 from .message import Message
-from .pipeline import Middleware
 from .result import Result
 from .routing import Router
 from .startup_checks import Plan, check_app

@@ -13,10 +13,9 @@ from typing import Any
 
 from . import logs
 from .codec import BodyError
-from .handlers import Handler
+from .handlers import Handler, Middleware, Next, compose
 from .invoke import bind
 from .message import Message
-from .pipeline import Middleware, Next, compose
 from .result import _SUCCESS, Error, Result, Status
 
 # Attempts and pauses for sending a successful handler's outbox before answering retry_later.

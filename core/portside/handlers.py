@@ -1,5 +1,6 @@
-"""Handlers keyed by topic: the Service that collects them, and each registered Handler (the
-user function and the plan its signature gives).
+"""Handlers keyed by topic: the Service that collects them, each registered Handler (the user
+function and the plan its signature gives), and the onion-style middleware around them (each
+layer gets the message and the next layer to call).
 
 All inspection happens once, at registration. The per-message callable the plan becomes is
 built in invoke.py, when the topic's first message comes (a fast lane needs none: lanes.py).
@@ -18,10 +19,11 @@ from pydantic import BaseModel
 
 from .errors import HandlerDefinitionError
 from .message import Message
-from .pipeline import Middleware
 from .result import Error, Result, Status
 
 HandlerFn = Callable[..., Any]
+Next = Callable[[Message], "Result[Any]"]
+Middleware = Callable[[Message, Next], "Result[Any]"]
 Invoke = Callable[[Message], "Result[Any]"]
 # Sends a successful handler's outbox; returns None, or the Result to answer when sending failed.
 Flush = Callable[[Message, "list[Message]"], "Result[Any] | None"]
@@ -121,10 +123,15 @@ class Handler:
         self.fn = fn
         self.middleware = tuple(middleware)
         self.publishes = frozenset(publishes)
-        self.is_async = inspect.iscoroutinefunction(fn)
         self.plan, self.body_type = _plan(fn)
         self.adapted: tuple[Callable[[Any], Any], Callable[[Any], Any]] | None = None
         self._defers_json: bool | None = None  # see defers_json
+
+    @property
+    def is_async(self) -> bool:
+        """True for an `async def` handler. Asked when its chain or lane is built, for the few
+        topics that need one, not at registration (a cold start registers every handler)."""
+        return inspect.iscoroutinefunction(self.fn)
 
     def adapt_body_type(self) -> None:
         """Build the TypeAdapter a body type other than a model needs. The App does it when it
@@ -179,6 +186,22 @@ class Handler:
                 elif alias is not None:  # AliasPath / AliasChoices: cannot tell cheaply
                     return None
         return frozenset(names)
+
+
+def compose(middleware: Sequence[Middleware], endpoint: Next) -> Next:
+    """Wrap `endpoint` so that `middleware[0]` is the outermost layer. Done once, at startup."""
+    chain = endpoint
+    for layer in reversed(middleware):
+        chain = _bind(layer, chain)
+    return chain
+
+
+def _bind(layer: Middleware, inner: Next) -> Next:
+    def call(message: Message) -> Result[Any]:
+        return layer(message, inner)
+
+    call.__qualname__ = getattr(layer, "__qualname__", "middleware")
+    return call
 
 
 def deferrable_topics(handlers: Mapping[str, Handler], outer: Sequence[Middleware]) -> frozenset[str]:

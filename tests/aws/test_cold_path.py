@@ -36,7 +36,7 @@ LANE_COLD_PATH = frozenset({
     "portside", "portside.adapters", "portside.app", "portside.bindings", "portside.codec",
     "portside.errors", "portside.handlers", "portside.headers", "portside.kit", "portside.kit.entry",
     "portside.kit.invocation", "portside.lanes", "portside.lazy", "portside.message",
-    "portside.pipeline", "portside.result", "portside.routing", "portside.startup_checks",
+    "portside.result", "portside.routing", "portside.startup_checks",
     "portside.values",
     "portside_aws", "portside_aws.checks", "portside_aws.detect", "portside_aws.entry",
     "portside_aws.errors", "portside_aws.http_api_lane", "portside_aws.plugin", "portside_aws.settings",
