@@ -39,15 +39,12 @@ _fast_result = Result._fast
 class Service:
     """Collects handlers and service-wide middleware.
 
-    >>> from pydantic import BaseModel
-    >>> class Ping(BaseModel):
-    ...     text: str
     >>> service = Service("demo")
-    >>> @service.handler("demo.ping")
-    ... def ping(body: Ping) -> dict[str, str]:
-    ...     return {"pong": body.text}
-    >>> service.topics
-    ('demo.ping',)
+    >>> @service.handler("demo.ping", publishes=["demo.pinged"])
+    ... def ping(message: Message) -> None:
+    ...     pass
+    >>> service.topics, service.handlers["demo.ping"].publishes
+    (('demo.ping',), frozenset({'demo.pinged'}))
     """
 
     def __init__(self, name: str) -> None:
