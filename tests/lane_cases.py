@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from portside import Result, Service, http
 from portside.kit import HttpBinding
@@ -20,6 +20,20 @@ class Order(BaseModel):
     id: str
     qty: int
     mode: str = "none"
+
+
+class RaisingValidator(BaseModel):
+    """A body whose validator fails with something other than ValueError on id "boom": a lane
+    must hand such a message to the general path, never let the exception escape."""
+
+    id: str
+
+    @field_validator("id")
+    @classmethod
+    def no_boom(cls, value: str) -> str:
+        if value == "boom":
+            raise TypeError("a validator that fails with something other than ValueError")
+        return value
 
 
 # Every kind of result a handler can return, by `Order.mode`, built only when returned (so a

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, field_validator
 
 from portside import App, Service, http, queue
 from portside.kit import MISS, EntryPoint
@@ -27,6 +26,7 @@ from portside_aws.settings import AwsSettings
 from tests.lane_cases import (
     MODES,
     Order,
+    RaisingValidator,
     Recorder,
     calls_during,
     http_bindings,
@@ -387,17 +387,6 @@ def test_an_app_with_middleware_has_no_lanes(middleware: bool) -> None:
     assert (entry_point(app, AwsSettings()).fast is None) is middleware
 
 
-class Strict(BaseModel):
-    id: str
-
-    @field_validator("id")
-    @classmethod
-    def no_boom(cls, value: str) -> str:
-        if value == "boom":
-            raise TypeError("a validator that fails with something other than ValueError")
-        return value
-
-
 @pytest.mark.parametrize("identifier", ["fine", "boom"])
 def test_a_validator_that_raises_is_answered_alike(identifier: str) -> None:
     answers = []
@@ -405,7 +394,7 @@ def test_a_validator_that_raises_is_answered_alike(identifier: str) -> None:
         service = Service("validators")
 
         @service.handler("t")
-        def handle(body: Strict) -> dict[str, str]:
+        def handle(body: RaisingValidator) -> dict[str, str]:
             return {"id": body.id}
 
         app = App(service, [http("POST /t/{id}", "t"), queue("orders", "t")], adapter="aws")

@@ -26,7 +26,6 @@ from azure.functions.queue import QueueMessageInConverter
 from azure.functions.servicebus import ServiceBusMessageInConverter
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, field_validator
 
 from portside import App, Limits, Service, http, queue, subscription
 from portside.kit import MISS, EntryPoint, Outgoing
@@ -35,7 +34,17 @@ from portside_azure import functionapp
 from portside_azure.functionapp import entry_point, generated
 from portside_azure.plan import HTTP, SERVICEBUS_QUEUE, SERVICEBUS_TOPIC, STORAGE_QUEUE, Spec
 from portside_azure.testing_kit import Context, storage_queue_message
-from tests.lane_cases import GENERATED_ID, MODES, Order, Recorder, calls_during, http_bindings, mostly, register
+from tests.lane_cases import (
+    GENERATED_ID,
+    MODES,
+    Order,
+    RaisingValidator,
+    Recorder,
+    calls_during,
+    http_bindings,
+    mostly,
+    register,
+)
 
 HOST = "https://lanes.azurewebsites.net/api"
 
@@ -443,17 +452,6 @@ def test_an_app_without_lanes_has_no_fast_path() -> None:
         assert entry.fast is None
 
 
-class Checked(BaseModel):
-    id: str
-
-    @field_validator("id")
-    @classmethod
-    def no_boom(cls, value: str) -> str:
-        if value == "boom":
-            raise TypeError("a validator that fails with something other than ValueError")
-        return value
-
-
 @pytest.mark.parametrize("identifier", ["fine", "boom"])
 def test_a_validator_that_raises_settles_alike(identifier: str) -> None:
     """Such a message goes to the general path, which answers it as a handler failure: it
@@ -463,7 +461,7 @@ def test_a_validator_that_raises_settles_alike(identifier: str) -> None:
         service = Service("validators")
 
         @service.handler("t")
-        def handle(body: Checked) -> None:
+        def handle(body: RaisingValidator) -> None:
             return None
 
         app = App(service, [queue("orders", "t")], adapter="azure")
